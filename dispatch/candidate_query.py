@@ -1,0 +1,192 @@
+"""The candidate search's one SQL statement: who could do this work order, and the facts the
+hard rules and the score need about each of them (dispatch.scoring decides).
+
+Shape of the query, and why:
+
+1. *Shortlist by GiST KNN.* The nearest `depth` technicians by fresh last position
+   (`last_position <-> site`) and, separately, by home base for those whose position is stale.
+   Each KNN runs with only `org_id` beside it, so the planner always walks the GiST index and
+   stops after `depth` rows — bounded work whatever the statistics say. The cheap, selective
+   rules (state, skills at level) filter that bounded list; the nearest `k` survivors by real
+   geography distance are the shortlist.
+2. *Rare skills.* When fewer than `need` (the number of candidates asked for) of those
+   nearest technicians hold the skills, a skill-first branch (technician_skills by skill,
+   intersected, then ordered by distance) takes over; a one-time filter means it costs
+   nothing otherwise.
+3. *Facts for the shortlist only* (≤ k rows): territory containment (territories covering the
+   site, found once through the GiST index on `territories.area`), the first shift that leaves
+   room for the work, overlapping time off, the day's load through the partial index
+   `ix_work_orders_assignee_day`, capacity, and whether they did the site's last completed job.
+
+Asking about one technician swaps step 1–2 for that technician and evaluates every rule, so
+the reply can say which rule excludes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dispatch import scoring
+from dispatch.models.availability import LOADED_STATUSES
+
+# Must match the predicate of ix_work_orders_assignee_day for the planner to use it.
+_LOADED_SQL = "(" + ", ".join(f"'{s}'" for s in LOADED_STATUSES) + ")"
+# The day a job occupies: its appointment, else its window, else the day it was assigned.
+JOB_DAY = "coalesce(w.scheduled_start, w.window_start, w.assigned_at)"
+
+_COMMON = """
+WITH req AS MATERIALIZED (
+    SELECT r.code, r.level, s.id AS skill_id
+    FROM unnest(CAST(:codes AS text[]), CAST(:levels AS int[])) AS r(code, level)
+    LEFT JOIN skills s ON s.org_id = :org AND s.code = r.code),
+covering AS MATERIALIZED (
+    SELECT tr.id FROM territories tr
+    WHERE tr.org_id = :org AND ST_Covers(tr.area, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))),
+"""
+
+# A technician holds every required skill at the required level (vacuous without requirements).
+_SKILLED = """NOT EXISTS (SELECT 1 FROM req r WHERE NOT EXISTS (
+    SELECT 1 FROM technician_skills ts WHERE ts.technician_id = {tech}
+    AND ts.skill_id = r.skill_id AND ts.level >= r.level))"""
+_SITE = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
+_FRESH = "t.last_position_at >= :fresh"
+
+_SHORTLIST = f"""
+live AS (
+    SELECT x.id, x.pos, 'live' AS source FROM (
+        SELECT t.id, t.last_position AS pos, t.last_position_at AS seen, t.state
+        FROM technicians t WHERE t.org_id = :org AND t.last_position IS NOT NULL
+        ORDER BY t.last_position <-> {_SITE} LIMIT :depth) x
+    WHERE x.seen >= :fresh AND x.state <> 'off' AND {_SKILLED.format(tech="x.id")}),
+home AS (
+    SELECT x.id, x.pos, 'home' AS source FROM (
+        SELECT t.id, t.home_base AS pos, t.last_position_at AS seen, t.state
+        FROM technicians t WHERE t.org_id = :org AND t.home_base IS NOT NULL
+        ORDER BY t.home_base <-> {_SITE} LIMIT :depth) x
+    WHERE (x.seen IS NULL OR x.seen < :fresh) AND x.state <> 'off'
+      AND {_SKILLED.format(tech="x.id")}),
+knn AS MATERIALIZED (SELECT * FROM live UNION ALL SELECT * FROM home),
+wide AS MATERIALIZED (
+    SELECT t.id,
+           CASE WHEN {_FRESH} THEN t.last_position ELSE t.home_base END AS pos,
+           CASE WHEN {_FRESH} THEN 'live' ELSE 'home' END AS source
+    FROM technicians t
+    WHERE (SELECT count(*) FROM knn) < :need AND cardinality(CAST(:codes AS text[])) > 0
+      AND t.org_id = :org AND t.state <> 'off'
+      AND t.id IN (SELECT ts.technician_id FROM req r
+                   JOIN technician_skills ts ON ts.skill_id = r.skill_id AND ts.level >= r.level
+                   GROUP BY ts.technician_id HAVING count(*) = (SELECT count(*) FROM req))),
+pool AS (
+    SELECT * FROM knn WHERE NOT EXISTS (SELECT 1 FROM wide)
+    UNION ALL SELECT * FROM wide WHERE pos IS NOT NULL),
+near AS (
+    SELECT p.id, p.source, ST_Distance(p.pos, {_SITE}) AS metres
+    FROM pool p ORDER BY p.pos <-> {_SITE} LIMIT :k)
+"""
+
+_ONE = f"""
+near AS (
+    SELECT t.id,
+           CASE WHEN {_FRESH} THEN 'live' WHEN t.home_base IS NOT NULL THEN 'home' END AS source,
+           ST_Distance(CASE WHEN {_FRESH} THEN t.last_position ELSE t.home_base END,
+                       {_SITE}) AS metres
+    FROM technicians t WHERE t.id = :tech AND t.org_id = :org)
+"""
+
+_FACTS = f"""
+SELECT n.id, u.name, t.state, u.is_active, n.source, n.metres,
+       CASE WHEN n.source = 'live' THEN t.last_position_at END AS position_at,
+       lv.levels, tr.restricted, tr.inside,
+       sh.starts_at AS shift_start, sh.ends_at AS shift_end, sh.planned,
+       off.kind AS leave_kind, off.starts_at AS leave_start, off.ends_at AS leave_end,
+       CAST(d.day_start AT TIME ZONE :tz AS date) AS day, ld.jobs, ld.minutes,
+       coalesce(cap.max_jobs_per_day, :default_jobs) AS max_jobs,
+       coalesce(cap.max_work_minutes_per_day, :default_minutes) AS max_minutes,
+       n.id = (SELECT w.assignee_id FROM work_orders w
+               WHERE w.site_id = :site AND w.status IN ('completed', 'closed')
+                 AND w.assignee_id IS NOT NULL AND w.id <> :wo
+               ORDER BY w.completed_at DESC NULLS LAST LIMIT 1) AS preferred
+FROM near n
+JOIN technicians t ON t.id = n.id
+JOIN users u ON u.id = t.user_id
+LEFT JOIN technician_capacities cap ON cap.technician_id = n.id
+CROSS JOIN LATERAL (
+    SELECT jsonb_object_agg(r.code, ts.level) AS levels FROM req r
+    JOIN technician_skills ts ON ts.technician_id = n.id AND ts.skill_id = r.skill_id) lv
+CROSS JOIN LATERAL (
+    SELECT EXISTS (SELECT 1 FROM technician_territories x WHERE x.technician_id = n.id)
+               AS restricted,
+           EXISTS (SELECT 1 FROM technician_territories x WHERE x.technician_id = n.id
+                   AND x.territory_id IN (SELECT id FROM covering)) AS inside) tr
+LEFT JOIN LATERAL (
+    SELECT s.starts_at, s.ends_at, greatest(s.starts_at, :lo) AS planned FROM shifts s
+    WHERE s.technician_id = n.id AND s.ends_at > :lo AND s.starts_at < :hi
+      AND greatest(s.starts_at, :lo) + make_interval(mins => :dur) <= least(s.ends_at, :hi)
+    ORDER BY s.ends_at LIMIT 1) sh ON true
+LEFT JOIN LATERAL (
+    SELECT o.kind, o.starts_at, o.ends_at FROM time_off o
+    WHERE o.technician_id = n.id AND o.ends_at > coalesce(sh.planned, :lo)
+      AND o.starts_at < coalesce(sh.planned, :lo) + make_interval(mins => :dur)
+    ORDER BY o.ends_at LIMIT 1) off ON true
+CROSS JOIN LATERAL (
+    SELECT date_trunc('day', coalesce(sh.planned, :lo) AT TIME ZONE :tz) AT TIME ZONE :tz
+           AS day_start) d
+CROSS JOIN LATERAL (
+    SELECT count(*) AS jobs, coalesce(sum(w.estimated_duration_min), 0) AS minutes
+    FROM work_orders w
+    WHERE w.assignee_id = n.id AND w.status IN {_LOADED_SQL} AND w.id <> :wo
+      AND {JOB_DAY} >= d.day_start AND {JOB_DAY} < d.day_start + interval '1 day') ld
+ORDER BY n.metres NULLS LAST, n.id
+"""
+
+SHORTLIST_SQL = text(_COMMON + _SHORTLIST + _FACTS)
+ONE_SQL = text(_COMMON + _ONE + _FACTS)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Everything the query needs to know about the work order and the policy."""
+    org_id: str
+    work_order_id: str
+    site_id: str
+    lon: float
+    lat: float
+    job: scoring.Job
+    timezone: str
+    fresh_since: datetime
+    default_jobs: int
+    default_minutes: int
+
+
+def facts(session: Session, where: Where, *, k: int, depth: int, need: int = 0,
+          technician_id: str | None = None) -> list[scoring.Facts]:
+    """`k`: shortlist size; `depth`: how many nearest positions each KNN walks; `need`: fewer
+    qualified technicians than this among them switches to the skill-first search."""
+    job = where.job
+    params = {
+        "org": where.org_id, "wo": where.work_order_id, "site": where.site_id,
+        "lon": where.lon, "lat": where.lat, "codes": [c for c, _ in job.required],
+        "levels": [lv for _, lv in job.required], "fresh": where.fresh_since,
+        "lo": job.slot_from, "hi": job.slot_to, "dur": job.duration_min, "tz": where.timezone,
+        "default_jobs": where.default_jobs, "default_minutes": where.default_minutes,
+        "k": k, "depth": depth, "need": need, "tech": technician_id,
+    }
+    stmt = ONE_SQL if technician_id else SHORTLIST_SQL
+    return [_facts(row) for row in session.execute(stmt, params)]
+
+
+def _facts(row) -> scoring.Facts:
+    leave = (row.leave_kind, row.leave_start, row.leave_end) if row.leave_kind else None
+    return scoring.Facts(
+        technician_id=row.id, name=row.name, state=row.state, is_active=row.is_active,
+        source=row.source, km=None if row.metres is None else row.metres / 1000,
+        position_at=row.position_at, levels=dict(row.levels or {}),
+        restricted=row.restricted, in_territory=row.inside, shift_start=row.shift_start,
+        shift_end=row.shift_end, planned_start=row.planned, leave=leave,
+        day=row.day.isoformat() if row.day else None, jobs=row.jobs, minutes=int(row.minutes),
+        max_jobs=row.max_jobs, max_minutes=row.max_minutes, preferred=bool(row.preferred),
+    )

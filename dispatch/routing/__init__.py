@@ -1,0 +1,1 @@
+"""Route optimisation (F11): travel matrices, VRPTW problems from work orders, VROOM, plans."""

@@ -1,0 +1,1 @@
+"""Work orders: creation, edits, lifecycle, assignment, comments, timeline, queries."""

@@ -1,0 +1,181 @@
+"""Sync over HTTP: first sync, incremental pulls, scope changes, pushes and merges."""
+
+from __future__ import annotations
+
+import pytest
+
+from dispatch.workorders import service
+from sync.registry import client_schema
+from tests.sync.conftest import ids, new_note, updated_row
+
+
+@pytest.fixture
+def job(make, world, session):
+    wo = make.work_order(world.org, site=world.site, by=world.dispatcher,
+                         asset_id=world.asset.id, assignee_id=world.tech1.id)
+    session.commit()  # as in real life: the work exists (and is stamped) before devices pull
+    return wo
+
+
+def test_first_sync_brings_the_technicians_work_whole(device_factory, world, job, make):
+    make.work_order(world.org, site=world.site, by=world.dispatcher,
+                    assignee_id=world.tech2.id)  # someone else's
+    phone = device_factory(world.tech1_user)
+    body = phone.pull()
+    assert ids(body, "work_orders", "created") == {job.id}
+    assert ids(body, "sites", "created") == {world.site.id}
+    assert world.asset.id in ids(body, "assets", "created")
+    assert body["timestamp"] >= 1
+    row = phone.row("work_orders", job.id)
+    assert row["status"] == "assigned" and row["number"] == job.number
+    assert "_status" not in row and "_changed" not in row
+
+
+def test_rows_are_typed_as_the_published_schema_says(device_factory, world, job):
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    schema = {t["name"]: t for t in client_schema()["tables"]}
+    python_type = {"string": str, "number": (int, float), "boolean": bool}
+    for table, rows in phone.db.items():
+        for row in rows.values():
+            for col in schema[table]["columns"]:
+                value = row[col["name"]]
+                if value is None:
+                    assert col.get("isOptional"), (table, col["name"])
+                else:
+                    assert isinstance(value, python_type[col["type"]]), (table, col["name"])
+
+
+def test_incremental_pull_returns_only_what_changed(device_factory, world, job, session, make):
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    again = phone.pull()
+    assert all(not any(v.values()) for v in again["changes"].values())
+    dispatcher = make.actor(world.dispatcher)
+    service.update(session, dispatcher, job.id, {"description": "Bring a ladder"}, job.version)
+    session.commit()
+    after = phone.pull()
+    assert ids(after, "work_orders", "updated") == {job.id}
+    assert phone.row("work_orders", job.id)["description"] == "Bring a ladder"
+
+
+def test_reassignment_moves_the_work_between_devices(device_factory, world, job, session, make):
+    old, new = device_factory(world.tech1_user), device_factory(world.tech2_user)
+    old.pull()
+    new.pull()
+    note = new_note(job.id)
+    assert old.push({"work_order_notes": {"created": [note], "updated": [],
+                                          "deleted": []}}).status_code == 200
+    old.pull()
+    service.assign(session, make.actor(world.dispatcher), job.id, world.tech2.id, "sick")
+    session.commit()
+    gone = old.pull()
+    assert job.id in ids(gone, "work_orders", "deleted")
+    assert note["id"] in ids(gone, "work_order_notes", "deleted")
+    assert world.site.id in ids(gone, "sites", "deleted")
+    arrived = new.pull()
+    assert ids(arrived, "work_orders", "created") == {job.id}
+    assert note["id"] in ids(arrived, "work_order_notes", "created")  # older than the cursor
+    assert world.site.id in ids(arrived, "sites", "created")
+
+
+def test_push_creates_notes_and_a_replay_applies_once(device_factory, world, job, session):
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    changes = {"work_order_notes": {"created": [new_note(job.id)], "updated": [],
+                                    "deleted": []}}
+    first = phone.push(changes)
+    assert first.status_code == 200, first.json
+    assert first.json["applied"] == 1 and not first.json["replayed"]
+    replay = phone.push(changes)
+    assert replay.status_code == 200 and replay.json["replayed"]
+    from sqlalchemy import func, select
+
+    from dispatch.models import WorkOrderNote
+    assert session.scalar(select(func.count()).select_from(WorkOrderNote)) == 1
+
+
+def test_push_status_replays_offline_moves_through_the_lifecycle(device_factory, world, job,
+                                                                 client):
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    row = phone.row("work_orders", job.id)
+    r = phone.push({"work_orders": {"created": [], "deleted": [], "updated": [
+        updated_row(row, status="completed", resolution_notes="Replaced relay")]}})
+    assert r.status_code == 200, r.json
+    assert r.json["outcomes"]["work_orders"][job.id]["status"] == "applied", r.json
+    staff = client.as_(world.dispatcher)
+    wo = staff.get(f"/api/v1/work-orders/{job.id}").json
+    assert wo["status"] == "completed" and wo["resolution_notes"] == "Replaced relay"
+    moves = [e["new_value"] for e in staff.get(f"/api/v1/work-orders/{job.id}/timeline").json
+             if e["kind"] == "status_changed"]
+    assert moves[-3:] == ["en_route", "in_progress", "completed"]
+
+
+def test_bad_records_are_refused_one_by_one(device_factory, world, job, make):
+    other = make.work_order(world.org, site=world.site, by=world.dispatcher,
+                            assignee_id=world.tech2.id)
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    good = new_note(job.id)
+    theirs = new_note(other.id)
+    bad_id = {**new_note(job.id), "id": "../etc/passwd"}
+    r = phone.push({
+        "work_order_notes": {"created": [good, theirs, bad_id], "updated": [], "deleted": []},
+        "invoices": {"created": [{"id": "abcdefgh12345678"}], "updated": [], "deleted": []},
+        "sites": {"created": [], "updated": [updated_row(phone.row("sites", world.site.id),
+                                                          name="Mine now")], "deleted": []},
+    })
+    assert r.status_code == 200, r.json
+    rejected = r.json["experimentalRejectedIds"]
+    assert set(rejected["work_order_notes"]) == {theirs["id"], "../etc/passwd"}
+    assert rejected["invoices"] == ["abcdefgh12345678"] and rejected["sites"] == [world.site.id]
+    outcome = r.json["outcomes"]["work_order_notes"]
+    assert outcome[good["id"]]["status"] == "applied"
+    assert outcome[theirs["id"]]["code"] == "not_yours"
+
+
+def test_schema_is_published(client, world):
+    api = client.as_(world.tech1_user)
+    schema = api.get("/api/v1/sync/schema").json
+    assert schema["version"] >= 1
+    names = {t["name"] for t in schema["tables"]}
+    assert {"work_orders", "work_order_notes", "sites", "assets", "checklist_items",
+            "time_entries", "meter_readings"} <= names
+
+
+def test_device_clocks_are_not_trusted(device_factory, world, job, session):
+    from dispatch.models import WorkOrderNote
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    from dispatch import clock
+    two_days_ahead = int(clock.now().timestamp() * 1000) + 2 * 24 * 3600 * 1000
+    future = {**new_note(job.id), "created_at": two_days_ahead}
+    r = phone.push({"work_order_notes": {"created": [future], "updated": [], "deleted": []}})
+    assert r.json["outcomes"]["work_order_notes"][future["id"]]["status"] == "applied"
+    assert session.get(WorkOrderNote, future["id"]).created_at <= clock.now()
+
+
+@pytest.mark.parametrize("body", [[], "changes", {"work_order_notes": []},
+                                  {"work_order_notes": {"created": "x"}}])
+def test_malformed_push_bodies_are_4xx(device_factory, world, body):
+    phone = device_factory(world.tech1_user)
+    r = phone.api.post("/api/v1/sync/push?last_pulled_at=1", json=body)
+    assert 400 <= r.status_code < 500, r.json
+    assert r.json["code"] == "malformed_changes"
+
+
+@pytest.mark.parametrize("cursor", ["abc", "-1", "1.5"])
+def test_bad_cursor_is_422_naming_it(device_factory, world, cursor):
+    phone = device_factory(world.tech1_user)
+    r = phone.api.get(f"/api/v1/sync/pull?last_pulled_at={cursor}")
+    assert r.status_code == 422 and r.json["field"] == "last_pulled_at"
+
+
+def test_wrong_types_are_refused_per_record(device_factory, world, job):
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    bad = {**new_note(job.id), "body": 42}
+    r = phone.push({"work_order_notes": {"created": [bad], "updated": [], "deleted": []}})
+    assert r.json["outcomes"]["work_order_notes"][bad["id"]]["code"] == "bad_value"
+    assert "body" in r.json["outcomes"]["work_order_notes"][bad["id"]]["reason"]

@@ -1,0 +1,5 @@
+"""The gunicorn target."""
+
+from api import create_app
+
+app = create_app()
