@@ -28,13 +28,32 @@ _KEY = "fieldwork.sync_changes"
 
 
 class _Pending:
+    """What this transaction changed, as append-only journals: a savepoint remembers their
+    lengths and a rolled-back savepoint cuts them back, so nothing it undid is stamped (a
+    tombstone or scope change for a write that never happened would make devices delete rows
+    that still exist)."""
+
     def __init__(self):
-        self.rows: dict[str, dict[type, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self.rows: list[tuple[str, type, str]] = []   # (org_id, model, id)
         self.tombstones: list[dict] = []
         self.scope: list[dict] = []
+        self.savepoints: dict[int, tuple[int, int, int]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.rows or self.tombstones or self.scope)
+
+    def mark(self) -> tuple[int, int, int]:
+        return len(self.rows), len(self.tombstones), len(self.scope)
+
+    def cut_back(self, mark: tuple[int, int, int]) -> None:
+        rows, tombstones, scope = mark
+        del self.rows[rows:], self.tombstones[tombstones:], self.scope[scope:]
+
+    def rows_by_org(self) -> dict[str, dict[type, set[str]]]:
+        grouped: dict[str, dict[type, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for org_id, model, record_id in self.rows:
+            grouped[org_id][model].add(record_id)
+        return grouped
 
 
 def _pending(session: Session) -> _Pending:
@@ -45,11 +64,13 @@ def _pending(session: Session) -> _Pending:
 
 def next_version(session: Session, org_id: str) -> int:
     # Versions start at 2 so that 1, the answer for an organisation with no changes yet, is a
-    # positive cursor below every version that will ever be handed out.
-    session.execute(pg_insert(Counter).values(org_id=org_id, name="sync", value=1)
-                    .on_conflict_do_nothing())
-    return session.scalar(update(Counter).where(Counter.org_id == org_id, Counter.name == "sync")
-                          .values(value=Counter.value + 1).returning(Counter.value))
+    # positive cursor below every version that will ever be handed out. One round trip: the
+    # upsert takes the same row lock as an UPDATE, held until commit.
+    return session.scalar(
+        pg_insert(Counter).values(org_id=org_id, name="sync", value=2)
+        .on_conflict_do_update(index_elements=[Counter.org_id, Counter.name],
+                               set_={"value": Counter.value + 1})
+        .returning(Counter.value))
 
 
 def current_version(session: Session, org_id: str) -> int:
@@ -61,7 +82,7 @@ def current_version(session: Session, org_id: str) -> int:
 def touch(session: Session, obj) -> None:
     """Give `obj` a new version at commit although none of its columns changed, so devices
     that hold another value for it are sent the server's row again on their next pull."""
-    _pending(session).rows[obj.org_id][type(obj)].add(obj.id)
+    _pending(session).rows.append((obj.org_id, type(obj), obj.id))
 
 
 def stamp(session: Session) -> None:
@@ -69,11 +90,12 @@ def stamp(session: Session) -> None:
     pending: _Pending = session.info.pop(_KEY, None) or _Pending()
     if not pending:
         return
-    orgs = set(pending.rows) | {t["org_id"] for t in pending.tombstones} | {
+    rows = pending.rows_by_org()
+    orgs = set(rows) | {t["org_id"] for t in pending.tombstones} | {
         s["org_id"] for s in pending.scope}
     for org_id in sorted(orgs):  # a fixed order: two orgs' counters never deadlock
         version = next_version(session, org_id)
-        for model, ids in pending.rows.get(org_id, {}).items():
+        for model, ids in rows.get(org_id, {}).items():
             session.execute(
                 update(model).where(model.org_id == org_id, model.id.in_(ids))
                 # updated_at=itself: stamping is bookkeeping, not an edit (keeps ETags valid)
@@ -119,7 +141,7 @@ def _track(session: Session, flush_context) -> None:
     pending = _pending(session)
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Synced) and (obj in session.new or session.is_modified(obj)):
-            pending.rows[obj.org_id][type(obj)].add(obj.id)
+            pending.rows.append((obj.org_id, type(obj), obj.id))
             _track_assignment(pending, obj)
     for obj in session.deleted:
         if isinstance(obj, Synced):
@@ -202,11 +224,29 @@ def concurrent_edit(marks: dict | None, column: str, cursor: int, device: str | 
 
 @event.listens_for(Session, "before_commit")
 def _stamp_before_commit(session: Session) -> None:
+    # SQLAlchemy also fires before_commit when a savepoint is released: stamping there would
+    # take a version per savepoint (a push applies each record in one) and hold the counter
+    # lock for the rest of the transaction. Only the real commit stamps, once.
+    if session.in_nested_transaction():
+        return
     session.flush()
     stamp(session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _remember_savepoint(session: Session, transaction) -> None:
+    if transaction.nested:
+        pending = _pending(session)
+        pending.savepoints[id(transaction)] = pending.mark()
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_KEY, None)
+    elif previous_transaction.nested and _KEY in session.info:
+        pending = session.info[_KEY]
+        # (marks of released savepoints stay until the transaction ends: a handful of ints)
+        mark = pending.savepoints.pop(id(previous_transaction), None)
+        if mark is not None:
+            pending.cut_back(mark)

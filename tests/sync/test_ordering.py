@@ -142,3 +142,48 @@ def test_two_devices_pushing_the_same_record_at_once_keep_both_values(setup):
         assert {lost[0].server_value, lost[0].device_value} == {"from the phone",
                                                                 "from the tablet"}
         assert lost[0].rule == "last_writer_wins"
+
+
+def _notes(wo_id: str, *bodies: str) -> dict:
+    return {"work_order_notes": {"created": [
+        {"id": new_id(), "work_order_id": wo_id, "body": body, "author_id": None,
+         "created_at": 1_795_000_000_000} for body in bodies], "updated": [], "deleted": []}}
+
+
+def test_a_push_takes_one_version_for_all_its_records(setup):
+    # Each record is applied in its own savepoint; releasing one must not stamp (that would
+    # take a version per record and hold the counter lock for the rest of the push).
+    before = versioning.current_version(db.new_session(), setup.tech.org_id)
+    with db.session_scope() as s:
+        result = push(s, setup.tech, 0, _notes(setup.wo_id, "one", "two", "three"))
+    assert not result.body["experimentalRejectedIds"], result.body
+    with db.session_scope() as s:
+        versions = s.scalars(select(WorkOrderNote.sync_version).where(
+            WorkOrderNote.work_order_id == setup.wo_id)).all()
+        after = versioning.current_version(s, setup.tech.org_id)
+    assert len(versions) == 3 and set(versions) == {after} and after == before + 1
+
+
+def test_a_rolled_back_savepoint_leaves_no_tombstone_scope_change_or_version(setup):
+    from dispatch.models.changes import ScopeChange, Tombstone
+    with db.session_scope() as s:
+        note = WorkOrderNote(id=new_id(), org_id=setup.tech.org_id, work_order_id=setup.wo_id,
+                             body="keep me", author_id=None)
+        s.add(note)
+    with db.session_scope() as s:
+        savepoint = s.begin_nested()
+        s.delete(s.get(WorkOrderNote, note.id))
+        service.assign(s, setup.dispatcher, setup.wo_id, None, reason="undone")
+        s.flush()
+        savepoint.rollback()
+        service.update(s, setup.dispatcher, setup.wo_id, {"description": "kept"},
+                       service.ANY_VERSION)
+    with db.session_scope() as s:
+        assert s.get(WorkOrderNote, note.id) is not None
+        assert s.scalar(select(func.count()).select_from(Tombstone).where(
+            Tombstone.record_id == note.id)) == 0
+        assert s.scalar(select(func.count()).select_from(ScopeChange).where(
+            ScopeChange.work_order_id == setup.wo_id, ScopeChange.change == "leave")) == 0
+        assert s.get(WorkOrder, setup.wo_id).description == "kept"
+    result = _pull(setup.tech, 0)
+    assert note.id in _ids(result, "work_order_notes", "created")
