@@ -176,18 +176,31 @@ def _mark_fields(session: Session, flush_context, instances) -> None:
     for obj in session.dirty:
         if not (isinstance(obj, Synced) and hasattr(obj, "field_hlc")):
             continue
-        state = inspect(obj)
-        changed = [a.key for a in state.attrs
-                   if a.key not in _BOOKKEEPING and a.history.has_changes()]
+        premarked = obj.__dict__.pop("_sync_marked", set())
+        changed = [key for key in _changed_columns(obj) if key not in premarked]
         if changed:
-            _mark(session, obj, changed)
+            _mark(obj, changed, obj.__dict__.get("_sync_hlc"), obj.__dict__.get("_sync_device"))
 
 
-def _mark(session: Session, obj, columns: list[str]) -> None:
-    stamp = obj.__dict__.get("_sync_hlc") or server_hlc(obj.field_hlc)
-    mark = {"hlc": stamp, "at": int(clock.now().timestamp() * 1000)}
-    if obj.__dict__.get("_sync_device"):
-        mark["by"] = obj.__dict__["_sync_device"]
+def mark_now(obj, *, hlc_stamp: str, device: str | None) -> None:
+    """Mark the columns changed on `obj` so far with a device's clock now rather than at flush,
+    so a sync push can flush many records' writes together (flushing leaves them be)."""
+    changed = _changed_columns(obj)
+    if changed:
+        _mark(obj, changed, hlc_stamp, device)
+        obj.__dict__.setdefault("_sync_marked", set()).update(changed)
+
+
+def _changed_columns(obj) -> list[str]:
+    return [a.key for a in inspect(obj).attrs
+            if a.key not in _BOOKKEEPING and a.history.has_changes()]
+
+
+def _mark(obj, columns: list[str], hlc_stamp: str | None, device: str | None) -> None:
+    mark = {"hlc": hlc_stamp or server_hlc(obj.field_hlc),
+            "at": int(clock.now().timestamp() * 1000)}
+    if device:
+        mark["by"] = device
     marks = dict(obj.field_hlc or {})
     for column in columns:
         marks[column] = dict(mark)  # no "v" yet: stamp() adds this commit's version

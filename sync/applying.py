@@ -17,17 +17,18 @@ from dispatch.actors import Actor
 from dispatch.errors import DomainError
 from dispatch.hlc import Hlc
 from dispatch.models import Asset, WorkOrder
-from dispatch.workorders import access, service
+from dispatch.workorders import service
 from sync import merge
 from sync.conflicts import record_conflicts
+from sync.prefetch import Prefetched
 from sync.protocol import DeviceRecord, RecordError
 from sync.registry import BY_NAME
 
 
 def upsert(session: Session, actor: Actor, record: DeviceRecord, verb: str, cursor: int,
-           device_hlc: Hlc) -> dict:
+           device_hlc: Hlc, found: Prefetched) -> dict:
     table = record.table
-    existing = session.get(table.model, record.id, with_for_update=True)
+    existing = found.existing(table.name, record.id)
     if existing is not None and existing.org_id != actor.org_id:
         raise RecordError("id_taken", "this id belongs to another record; generate a new one")
     if table.append_only:
@@ -35,14 +36,14 @@ def upsert(session: Session, actor: Actor, record: DeviceRecord, verb: str, curs
             return _duplicate(existing, record)
         if verb == "updated" and not table.device_creates:
             raise RecordError("not_found", "no such record")
-        return _create_append_only(session, actor, record)
+        return _create_append_only(session, actor, record, found)
     if existing is None:
         raise RecordError("not_found" if table.device_updates else "read_only",
                           f"{table.name} cannot be created from a device")
     if not table.device_updates:
         raise RecordError("read_only", f"{table.name} are read-only on devices")
-    _check_scope(session, actor, table.name, existing)
-    return _merge_update(session, actor, record, existing, cursor, device_hlc)
+    _check_scope(found, table.name, existing)
+    return _merge_update(session, actor, record, existing, cursor, device_hlc, found)
 
 
 def delete(session: Session, actor: Actor, table_name: str, record_id: Any) -> dict:
@@ -65,9 +66,10 @@ def _duplicate(existing, record: DeviceRecord) -> dict:
     return {"status": "duplicate"}
 
 
-def _create_append_only(session: Session, actor: Actor, record: DeviceRecord) -> dict:
+def _create_append_only(session: Session, actor: Actor, record: DeviceRecord,
+                        found: Prefetched) -> dict:
     table, values = record.table, dict(record.values)
-    wo = _work_order_in_scope(session, actor, values.get("work_order_id"),
+    wo = _work_order_in_scope(found, values.get("work_order_id"),
                               required=table.name != "meter_readings")
     now = clock.now()
     for key in ("created_at",):  # device clocks are not trusted beyond "not in the future"
@@ -84,8 +86,8 @@ def _create_append_only(session: Session, actor: Actor, record: DeviceRecord) ->
     known = {c.name for c in table.columns}
     row = table.model(id=record.id, org_id=actor.org_id, origin_device_id=actor.device_id,
                       **{k: v for k, v in values.items() if k in known})
-    session.add(row)
-    session.flush()
+    session.add(row)  # flushed with the others: one multi-row INSERT per table
+    found.created[(table.name, record.id)] = row
     return {"status": "applied", **_ignored(record)}
 
 
@@ -123,22 +125,21 @@ def _check_reading(session: Session, actor: Actor, values: dict, wo: WorkOrder |
     values["read_at"] = min(values["read_at"], clock.now())
 
 
-def _work_order_in_scope(session: Session, actor: Actor, work_order_id: Any,
+def _work_order_in_scope(found: Prefetched, work_order_id: Any,
                          required: bool) -> WorkOrder | None:
     if not work_order_id:
         if required:
             raise RecordError("bad_value", "work_order_id is required")
         return None
-    try:
-        return access.load(session, actor, work_order_id)
-    except Exception:  # NotFound: another technician's or organisation's work looks missing
-        raise RecordError("not_yours", "work_order_id is not a work order you may change") \
-            from None
+    wo = found.work_orders.get(work_order_id) if isinstance(work_order_id, str) else None
+    if wo is None:  # another technician's or organisation's work looks missing
+        raise RecordError("not_yours", "work_order_id is not a work order you may change")
+    return wo
 
 
-def _check_scope(session: Session, actor: Actor, table_name: str, row) -> None:
+def _check_scope(found: Prefetched, table_name: str, row) -> None:
     wo_id = row.id if table_name == "work_orders" else getattr(row, "work_order_id", None)
-    _work_order_in_scope(session, actor, wo_id, required=True)
+    _work_order_in_scope(found, wo_id, required=True)
 
 
 def _ignored(record: DeviceRecord) -> dict:
@@ -148,11 +149,12 @@ def _ignored(record: DeviceRecord) -> dict:
 # --- merged updates ----------------------------------------------------------------------------
 
 def _merge_update(session, actor, record: DeviceRecord, row, cursor: int,
-                  device_hlc: Hlc) -> dict:
+                  device_hlc: Hlc, found: Prefetched) -> dict:
     conflicts: list[merge.Conflict] = []
     apply, status_target = _decide_columns(actor, record, row, cursor, device_hlc, conflicts)
     if apply:
-        conflicts += _write(session, actor, record.table.name, row, apply, device_hlc)
+        conflicts += _write(session, actor, record.table.name, row, apply, device_hlc,
+                            found.optimistic)
     if status_target is not None:
         conflicts += _apply_status(session, actor, row, status_target,
                                    record.values.get("status_reason"), cursor)
@@ -216,27 +218,36 @@ def _server_hlc(row, column: str) -> Hlc | None:
 
 
 def _write(session, actor, table_name: str, row, values: dict,
-           device_hlc: Hlc) -> list[merge.Conflict]:
+           device_hlc: Hlc, optimistic: bool) -> list[merge.Conflict]:
     """Apply the device's winning values; a value the domain refuses (the work order was
     closed meanwhile, the column is not the technician's) is kept as a conflict instead."""
     row.__dict__["_sync_hlc"] = device_hlc.encode()  # marks carry the device's clock
     row.__dict__["_sync_device"] = actor.device_id
     try:
         if table_name == "work_orders":
-            return _write_work_order(session, actor, row, values)
+            return _write_work_order(session, actor, row, values, optimistic)
         for key, value in values.items():
             setattr(row, key, value)
         if table_name == "checklist_items" and values.get("checked"):
             row.completed_by = actor.user_id or None
             row.completed_at = row.completed_at or clock.now()
-        session.flush()
+        # Marked now with the device's clock; the UPDATE goes out with the others at the end.
+        versioning.mark_now(row, hlc_stamp=device_hlc.encode(), device=actor.device_id)
         return []
     finally:
         row.__dict__.pop("_sync_hlc", None)
         row.__dict__.pop("_sync_device", None)
 
 
-def _write_work_order(session, actor, row, values: dict) -> list[merge.Conflict]:
+def _write_work_order(session, actor, row, values: dict,
+                      optimistic: bool) -> list[merge.Conflict]:
+    """Through the work-order service, so rules, timeline and SLA apply as for any edit. In the
+    optimistic pass all columns go at once and a refusal aborts the pass (the push is then
+    re-applied record by record); only then, column by column in savepoints, keeping what the
+    service accepts and recording what it refuses."""
+    if optimistic:
+        service.update(session, actor, row.id, dict(values), service.ANY_VERSION)
+        return []
     refused = []
     for key, value in values.items():
         savepoint = session.begin_nested()

@@ -37,7 +37,8 @@ def record_conflicts(session: Session, actor: Actor, table_name: str, row,
             device_author_id=actor.user_id or None, device_id=actor.device_id, rule=c.rule,
             winner=c.winner, status="open" if c.winner == "server" else "noted",
             created_at=clock.now()))
-    session.flush()
+    if conflicts:
+        session.flush()
 
 
 def _last_author(session: Session, work_order_id: str | None, column: str) -> str | None:

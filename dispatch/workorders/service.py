@@ -219,8 +219,8 @@ def _editable_fields(actor: Actor, wo: WorkOrder) -> frozenset[str]:
 
 
 def _apply_changes(session: Session, actor: Actor, wo: WorkOrder, changes: dict) -> None:
-    wot = references.work_order_type(session, wo.org_id, changes.get("type", wo.type))
-    if "type" in changes or "custom_fields" in changes:
+    if "type" in changes or "custom_fields" in changes:  # the type is read only when needed
+        wot = references.work_order_type(session, wo.org_id, changes.get("type", wo.type))
         merged = {**(wo.custom_fields if changes.get("type", wo.type) == wo.type else {}),
                   **(changes.get("custom_fields") or {})}
         merged = {k: v for k, v in merged.items() if v is not None}

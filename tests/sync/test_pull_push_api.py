@@ -179,3 +179,57 @@ def test_wrong_types_are_refused_per_record(device_factory, world, job):
     r = phone.push({"work_order_notes": {"created": [bad], "updated": [], "deleted": []}})
     assert r.json["outcomes"]["work_order_notes"][bad["id"]]["code"] == "bad_value"
     assert "body" in r.json["outcomes"]["work_order_notes"][bad["id"]]["reason"]
+
+
+def test_one_refused_record_does_not_cost_the_others_their_writes(device_factory, world, job,
+                                                                  make, session):
+    # The push is first applied in one optimistic savepoint; the refused note makes it start
+    # over record by record, and everything else must still land exactly once.
+    other = make.work_order(world.org, site=world.site, by=world.dispatcher,
+                            assignee_id=world.tech2.id)
+    session.commit()
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    good, theirs = new_note(job.id), new_note(other.id)
+    row = phone.row("work_orders", job.id)
+    r = phone.push({
+        "work_orders": {"created": [], "deleted": [], "updated": [
+            updated_row(row, description="Compressor seized")]},
+        "work_order_notes": {"created": [good, theirs, dict(good)], "updated": [],
+                             "deleted": []},
+    })
+    assert r.status_code == 200, r.json
+    assert r.json["experimentalRejectedIds"] == {"work_order_notes": [theirs["id"]]}
+    assert r.json["outcomes"]["work_orders"][job.id]["status"] == "applied"
+    assert r.json["outcomes"]["work_order_notes"][good["id"]]["status"] in (
+        "applied", "duplicate")   # listed twice: applied once, the second copy a duplicate
+    from sqlalchemy import func, select
+
+    from dispatch.models import WorkOrder, WorkOrderNote
+    session.expire_all()
+    assert session.get(WorkOrder, job.id).description == "Compressor seized"
+    assert session.scalar(select(func.count()).select_from(WorkOrderNote).where(
+        WorkOrderNote.id == good["id"])) == 1
+    assert session.scalar(select(func.count()).select_from(WorkOrderNote).where(
+        WorkOrderNote.id == theirs["id"])) == 0
+
+
+def test_a_work_order_column_the_service_refuses_is_a_conflict_not_a_lost_push(
+        device_factory, world, job, session, client):
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    staff = client.as_(world.dispatcher)
+    assert staff.post(f"/api/v1/work-orders/{job.id}/transitions",
+                      json={"to": "cancelled", "reason": "customer cancelled"}).status_code == 200
+    note = new_note(job.id)
+    row = phone.row("work_orders", job.id)
+    r = phone.push({
+        "work_orders": {"created": [], "deleted": [], "updated": [
+            updated_row(row, resolution_notes="Done before I heard")]},
+        "work_order_notes": {"created": [note], "updated": [], "deleted": []},
+    })
+    assert r.status_code == 200, r.json
+    outcome = r.json["outcomes"]["work_orders"][job.id]
+    assert outcome["status"] == "merged", outcome
+    assert [c["column"] for c in outcome["conflicts"]] == ["resolution_notes"]
+    assert r.json["outcomes"]["work_order_notes"][note["id"]]["status"] == "applied"
