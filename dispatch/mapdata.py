@@ -43,10 +43,13 @@ class View:
 
 
 def cell_degrees(bbox: tuple[float, float, float, float], zoom: int) -> float:
-    """Grid cell size for a zoom level, widened so the box spans ≤ MAX_CELLS_ACROSS cells."""
+    """Grid cell size for a zoom level, widened so the box touches ≤ MAX_CELLS_ACROSS + 1 cells
+    each way. A closed interval k cells long whose ends both lie on cell borders touches k + 2
+    cells (the box's edges count: `&&` is inclusive), hence k = MAX_CELLS_ACROSS - 1."""
     tile = 360.0 / (2 ** zoom)
     width, height = bbox[2] - bbox[0], bbox[3] - bbox[1]
-    return max(tile / CELLS_PER_TILE, width / MAX_CELLS_ACROSS, height / MAX_CELLS_ACROSS)
+    spans = MAX_CELLS_ACROSS - 1
+    return max(tile / CELLS_PER_TILE, width / spans, height / spans)
 
 
 def _bbox_params(view: View) -> dict:
