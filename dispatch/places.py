@@ -20,7 +20,7 @@ from geoalchemy2 import Geography
 from sqlalchemy import Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from dispatch import clock
+from dispatch import clock, states, versioning
 from dispatch.actors import Actor
 from dispatch.errors import (
     Conflict,
@@ -247,7 +247,23 @@ def update_site(session: Session, actor: Actor, site_id: str, changes: dict[str,
     session.flush()
     if moved:  # lat/lon are computed from the stored point: read them again
         session.expire(site, ["lat", "lon"])
+        _move_open_work(session, site)
     return site
+
+
+def _move_open_work(session: Session, site: Site) -> None:
+    """Work orders keep a copy of their site's point (map, candidate search and routing read it
+    without a join). A moved site usually means a corrected address: its work still to do moves
+    with it; finished work keeps the point it was done at."""
+    done = (*states.TERMINAL, "completed", "cannot_complete")
+    open_work = list(session.scalars(select(WorkOrder).where(
+        WorkOrder.site_id == site.id, WorkOrder.status.not_in(done)).with_for_update()))
+    for wo in open_work:
+        wo.location = references.site_point(site.id)
+        versioning.touch(session, wo)  # an SQL value is not seen as a change: devices need it
+    session.flush()
+    for wo in open_work:
+        session.expire(wo, ["location", "lat", "lon"])
 
 
 def delete_site(session: Session, actor: Actor, site_id: str) -> None:

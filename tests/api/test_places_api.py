@@ -284,3 +284,20 @@ def test_technician_sees_only_places_of_their_own_work_orders(client, make, worl
     for url in (f"{SITES}/{other_site.id}", f"{ASSETS}/{other_asset.id}",
                 f"{CUSTOMERS}/{other_customer.id}"):
         assert tech.get(url).status_code == 404
+
+
+def test_moving_a_site_moves_its_open_work_but_not_finished_work(dispatcher, world, make,
+                                                                 session):
+    site = make.site(world.org, lon=5.0, lat=45.0)
+    open_wo = make.work_order(world.org, site=site, by=world.dispatcher)
+    done_wo = make.work_order(world.org, site=site, by=world.dispatcher)
+    done_wo.status = "closed"
+    session.commit()
+    url = f"{SITES}/{site.id}"
+    etag = dispatcher.get(url).headers["ETag"]
+    assert dispatcher.patch(url, json={"lat": 45.5, "lon": 5.2},
+                            headers={"If-Match": etag}).status_code == 200
+    moved = dispatcher.get(f"/api/v1/work-orders/{open_wo.id}").json
+    kept = dispatcher.get(f"/api/v1/work-orders/{done_wo.id}").json
+    assert (moved["lat"], moved["lon"]) == pytest.approx((45.5, 5.2))
+    assert (kept["lat"], kept["lon"]) == pytest.approx((45.0, 5.0))
