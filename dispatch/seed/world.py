@@ -7,12 +7,14 @@ query, and a resumed seed can rebuild them identically), then written with bulk 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import string
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,7 @@ from dispatch.models import (
     Asset,
     Customer,
     Device,
+    Shift,
     Site,
     Skill,
     Technician,
@@ -273,4 +276,36 @@ def _add_technicians(session: Session, world: World, positions_at: datetime) -> 
     session.add_all([Device(id=t.device_id, org_id=org, user_id=t.user_id, name=PHONE,
                             last_seen_at=positions_at - timedelta(minutes=5 * t.n))
                      for t in world.techs])
+    session.add_all(_shifts(world, positions_at))
     session.flush()
+
+
+# The rota around the seeding day, so candidate search, auto-dispatch and route optimisation
+# have working hours to plan in: weekdays 08:00–17:00 with a lunch hour, and one technician in
+# five on call on Saturdays 09:00–17:00 (local time).
+ROTA_DAYS = (-7, 21)
+
+
+def _shifts(world: World, anchor: datetime) -> list[Shift]:
+    zone = ZoneInfo(geo.TIMEZONE)
+    first = anchor.astimezone(zone).date()
+    out = []
+    for offset in range(*ROTA_DAYS):
+        day = first + timedelta(days=offset)
+        at = lambda hour, day=day: datetime.combine(day, time(hour), zone)  # noqa: E731
+        for t in world.techs:
+            shift = dict(id=_derived_id(t.id, day.isoformat()), org_id=world.org_id,
+                         technician_id=t.id)
+            if day.weekday() < 5:
+                out.append(Shift(**shift, starts_at=at(8), ends_at=at(17),
+                                 break_starts_at=at(12), break_ends_at=at(13)))
+            elif day.weekday() == 5 and t.n % 5 == 0:
+                out.append(Shift(**shift, starts_at=at(9), ends_at=at(17)))
+    return out
+
+
+def _derived_id(*parts: str) -> str:
+    """A stable 16-character id for a record derived from others (the seed stays reproducible)."""
+    digest = hashlib.sha256("|".join(parts).encode()).digest()
+    alphabet = string.ascii_letters + string.digits
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:16])

@@ -103,6 +103,7 @@ def test_reduced_seed_is_a_realistic_demo(committing_db, anchor):
         _assert_tech_has_an_open_day(s, "tech2@demo.test", anchor)
         _assert_sites_inside_the_metropolis(s)
         _assert_assignees_have_the_required_skills(s)
+        _assert_new_work_has_candidates_on_a_weekday(s, anchor)
     for email in ("admin@demo.test", "dispatcher@demo.test", "planner@demo.test",
                   "requester@demo.test", "tech1@demo.test", "tech7@demo.test"):
         with db.session_scope() as s:
@@ -171,3 +172,18 @@ def test_an_interrupted_seed_resumes_where_it_stopped(committing_db, anchor, mon
     assert resumed.created and resumed.tables["work_orders"] == demo.work_order_count(SCALE)
     assert _numbers_and_sites()[0] == _planned_statuses(anchor)
     assert not demo.run(progress=False).created
+
+
+def _assert_new_work_has_candidates_on_a_weekday(s, anchor) -> None:
+    """The demo has a rota, so a dispatcher trying the candidate search sees technicians."""
+    from dispatch import candidates, clock
+    from dispatch.actors import Actor
+    day = anchor + timedelta(days=1, hours=8)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    dispatcher = s.scalar(select(User).where(User.email == "dispatcher@demo.test"))
+    actor = Actor(user_id=dispatcher.id, org_id=dispatcher.org_id, role="dispatcher")
+    new_work = s.scalars(select(WorkOrder.id).where(WorkOrder.status == "new")).all()
+    with clock.frozen(day):
+        found = [len(candidates.search(s, actor, wo_id).candidates) for wo_id in new_work]
+    assert new_work and max(found) > 0, found
