@@ -224,8 +224,15 @@ def _write(session, actor, table_name: str, row, values: dict,
     row.__dict__["_sync_hlc"] = device_hlc.encode()  # marks carry the device's clock
     row.__dict__["_sync_device"] = actor.device_id
     try:
+        if table_name == "work_orders" and optimistic:
+            # All columns at once, flushed with the rest of the batch; a refusal aborts the
+            # optimistic pass (the push is then re-applied record by record).
+            service.update(session, actor, row.id, dict(values), service.ANY_VERSION,
+                           locked=row, flush=False)
+            versioning.mark_now(row, hlc_stamp=device_hlc.encode(), device=actor.device_id)
+            return []
         if table_name == "work_orders":
-            return _write_work_order(session, actor, row, values, optimistic)
+            return _write_work_order(session, actor, row, values)
         for key, value in values.items():
             setattr(row, key, value)
         if table_name == "checklist_items" and values.get("checked"):
@@ -239,15 +246,9 @@ def _write(session, actor, table_name: str, row, values: dict,
         row.__dict__.pop("_sync_device", None)
 
 
-def _write_work_order(session, actor, row, values: dict,
-                      optimistic: bool) -> list[merge.Conflict]:
-    """Through the work-order service, so rules, timeline and SLA apply as for any edit. In the
-    optimistic pass all columns go at once and a refusal aborts the pass (the push is then
-    re-applied record by record); only then, column by column in savepoints, keeping what the
-    service accepts and recording what it refuses."""
-    if optimistic:
-        service.update(session, actor, row.id, dict(values), service.ANY_VERSION)
-        return []
+def _write_work_order(session, actor, row, values: dict) -> list[merge.Conflict]:
+    """Through the work-order service, column by column in savepoints, so rules, timeline and
+    SLA apply as for any edit: what it accepts is kept, what it refuses is a conflict."""
     refused = []
     for key, value in values.items():
         savepoint = session.begin_nested()

@@ -94,8 +94,14 @@ def create(session: Session, actor: Actor, data: dict[str, Any]) -> WorkOrder:
 
 
 def update(session: Session, actor: Actor, work_order_id: str, changes: dict[str, Any],
-           expected_version: int | None) -> WorkOrder:
-    wo = access.load(session, actor, work_order_id, for_update=True)
+           expected_version: int | None, *, locked: WorkOrder | None = None,
+           flush: bool = True) -> WorkOrder:
+    """`locked`: the row, already loaded through the actor's scope and locked by the caller in
+    this transaction; `flush=False`: the caller flushes (a sync push writes a batch at once)."""
+    if locked is not None and locked.id == work_order_id:
+        wo = locked
+    else:
+        wo = access.load(session, actor, work_order_id, for_update=True)
     _check_version(wo, expected_version, required=True)
     if wo.status in states.TERMINAL:
         raise Conflict(f"work order {wo.number} is {wo.status} and can no longer be edited")
@@ -113,7 +119,8 @@ def update(session: Session, actor: Actor, work_order_id: str, changes: dict[str
         new = getattr(wo, key)
         if new != old:
             timeline.record(session, actor, wo.id, "field_changed", field=key, old=old, new=new)
-    session.flush()
+    if flush:
+        session.flush()
     return wo
 
 
