@@ -97,6 +97,30 @@ def seed(demo: bool, reset: bool) -> None:
     click.echo(demo_seed.describe(summary))
 
 
+@main.group()
+def stock() -> None:
+    """Spare parts stock."""
+
+
+@stock.command("check")
+@click.option("--repair", is_flag=True, help="Rewrite differing balances from the ledger")
+def stock_check(repair: bool) -> None:
+    """Rebuild stock balances from the ledger and report summary rows that differ."""
+    from dispatch import db as dbm
+    from dispatch.inventory import checks
+    dbm.configure(_settings().database_url)
+    with dbm.session_scope() as session:
+        differences = checks.check_all(session, repair=repair)
+    for d in differences:
+        click.echo(f"{d.org_id} part {d.part_id} at {d.location_id}: ledger on hand "
+                   f"{d.ledger_on_hand} reserved {d.ledger_reserved}, summary "
+                   f"{d.summary_on_hand} / {d.summary_reserved}")
+    verb = "repaired" if repair else "found"
+    click.echo(f"{len(differences)} difference(s) {verb}")
+    if differences and not repair:
+        raise SystemExit(1)
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("name", required=False)
 @click.option("--list", "list_", is_flag=True, help="List the benchmarks")

@@ -27,6 +27,7 @@ _MODULES = {
     "candidates": "bench.candidates",
     "map-queries": "bench.map_queries",
     "location-pings": "bench.location_pings",
+    "parts-stock": "bench.parts_stock",
 }
 
 

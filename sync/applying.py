@@ -16,6 +16,7 @@ from dispatch import clock, versioning
 from dispatch.actors import Actor
 from dispatch.errors import DomainError
 from dispatch.hlc import Hlc
+from dispatch.inventory import usage
 from dispatch.models import Asset, WorkOrder
 from dispatch.workorders import service
 from sync import merge
@@ -71,6 +72,10 @@ def _create_append_only(session: Session, actor: Actor, record: DeviceRecord,
     table, values = record.table, dict(record.values)
     wo = _work_order_in_scope(found, values.get("work_order_id"),
                               required=table.name != "meter_readings")
+    if table.name == "parts_used":  # one ledger movement each, posted when the push flushes
+        found.created[(table.name, record.id)] = usage.record(session, actor, wo, values,
+                                                               record_id=record.id)
+        return {"status": "applied", **_ignored(record)}
     now = clock.now()
     for key in ("created_at",):  # device clocks are not trusted beyond "not in the future"
         values[key] = min(values.get(key) or now, now)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.actors import Actor
 from dispatch.errors import ValidationFailed
+from dispatch.inventory.locations import van_stock_ids
 from sync import protocol, store
 from sync.registry import BY_NAME, CHILD_TABLES, TABLES, Table
 
@@ -43,6 +44,7 @@ class _Plan:
     deleted: dict[str, set[str]] = field(default_factory=lambda: {t.name: set() for t in TABLES})
     rows: dict[tuple[str, str], object] = field(default_factory=dict)
     device: str | None = None
+    active: set[str] | None = None   # tables changed since the cursor (None: not known)
 
 
 def pull(session: Session, actor: Actor, last_pulled_at: int, *, page: str | None = None,
@@ -73,6 +75,9 @@ def pull(session: Session, actor: Actor, last_pulled_at: int, *, page: str | Non
 
 def _plan(session: Session, actor: Actor, cursor: int, upper: int) -> _Plan:
     plan = _Plan(device=actor.device_id)
+    if cursor:
+        plan.active = store.tables_with_changes(session, TABLES, actor.org_id, lo=cursor,
+                                                hi=upper)
     if actor.role == "technician":
         _technician_plan(session, actor, plan, cursor, upper)
     else:
@@ -95,6 +100,15 @@ def _add_rows(plan: _Plan, table: Table, rows, cursor: int, *, force_created: bo
             plan.updated[table.name].add(row.id)
 
 
+def _since(session, plan: _Plan, table: Table, org_id: str, cursor: int, upper: int,
+           **scope) -> list:
+    """Rows of `table` changed since the cursor (within `scope`), without a query when the
+    table had no change at all."""
+    if plan.active is not None and table.name not in plan.active:
+        return []
+    return store.changed_rows(session, table, org_id, lo=cursor, hi=upper, **scope)
+
+
 def _technician_plan(session, actor, plan, cursor, upper) -> None:
     org, tech = actor.org_id, actor.technician_id
     site_of = store.assigned_work_orders(session, org, tech) if tech else {}
@@ -113,11 +127,10 @@ def _technician_plan(session, actor, plan, cursor, upper) -> None:
                       force_created=True)
     steady = scope - fresh
     if steady:
-        _add_rows(plan, wo, store.changed_rows(session, wo, org, lo=cursor, hi=upper,
-                                               ids=steady), cursor)
+        _add_rows(plan, wo, _since(session, plan, wo, org, cursor, upper, ids=steady), cursor)
         for t in CHILD_TABLES:
-            _add_rows(plan, t, store.changed_rows(session, t, org, lo=cursor, hi=upper,
-                                                  work_order_ids=steady), cursor)
+            _add_rows(plan, t, _since(session, plan, t, org, cursor, upper,
+                                      work_order_ids=steady), cursor)
     site_scope = set(site_of.values())
     new_sites = {site_of[wo_id] for wo_id in fresh}   # fresh is part of the scope
     old_sites = site_scope - new_sites
@@ -126,9 +139,23 @@ def _technician_plan(session, actor, plan, cursor, upper) -> None:
             _add_rows(plan, t, store.changed_rows(session, t, org, lo=0, hi=upper,
                                                   site_ids=new_sites), cursor, force_created=True)
         if old_sites:
-            _add_rows(plan, t, store.changed_rows(session, t, org, lo=cursor, hi=upper,
-                                                  site_ids=old_sites), cursor)
+            _add_rows(plan, t, _since(session, plan, t, org, cursor, upper,
+                                      site_ids=old_sites), cursor)
     _left_scope(session, plan, left, site_scope)
+    _catalogue_and_van(session, actor, plan, cursor, upper)
+
+
+def _catalogue_and_van(session, actor, plan: _Plan, cursor: int, upper: int) -> None:
+    """The parts catalogue (the whole organisation's) and the stock of the technician's van."""
+    for t in TABLES:
+        if t.scope == "catalogue":
+            _add_rows(plan, t, store.changed_rows(session, t, actor.org_id, lo=cursor,
+                                                  hi=upper), cursor)
+        elif t.scope == "van":
+            ids = van_stock_ids(session, actor.org_id, actor.technician_id)
+            if ids:
+                _add_rows(plan, t, store.changed_rows(session, t, actor.org_id, lo=cursor,
+                                                      hi=upper, ids=ids), cursor)
 
 
 def _left_scope(session, plan: _Plan, left: set[str], site_scope: set[str]) -> None:
@@ -144,8 +171,7 @@ def _left_scope(session, plan: _Plan, left: set[str], site_scope: set[str]) -> N
 
 def _organisation_plan(session, actor, plan, cursor, upper) -> None:
     for t in TABLES:
-        _add_rows(plan, t, store.changed_rows(session, t, actor.org_id, lo=cursor, hi=upper),
-                  cursor)
+        _add_rows(plan, t, _since(session, plan, t, actor.org_id, cursor, upper), cursor)
 
 
 def _deletions(session, actor, plan: _Plan, cursor: int, upper: int) -> None:

@@ -19,14 +19,19 @@ from dispatch.models import (
     Asset,
     ChecklistItem,
     MeterReading,
+    Part,
+    PartUsed,
     Photo,
     Site,
+    StockLevel,
     TimeEntry,
     WorkOrder,
     WorkOrderNote,
+    WorkOrderPart,
 )
 
-SCHEMA_VERSION = 1
+# 2: spare parts (parts, stock_levels, work_order_parts, parts_used)
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,8 @@ class Table:
     model: type
     columns: tuple[Column, ...]
     # How rows reach a technician: "work_order" (the row itself), "child" (has work_order_id),
-    # "site" / "asset" (reference data of their work orders' sites).
+    # "site" / "asset" (reference data of their work orders' sites), "catalogue" (the whole
+    # organisation's), "van" (stock of the technician's van).
     scope: str
     append_only: bool = False      # created by devices, never edited or deleted
     device_creates: bool = False   # devices may create rows
@@ -166,6 +172,50 @@ TABLES: tuple[Table, ...] = (
         _c("serial", "string", optional=True),
         _ts("updated_at", optional=False),
     ), scope="asset"),
+    # Spare parts (issue #6). The catalogue and the van's stock are read-only on devices; parts
+    # used are recorded offline and become one ledger movement each (dispatch/inventory/usage).
+    Table("parts", Part, (
+        _c("sku", "string", indexed=True),
+        _c("name", "string"),
+        _c("unit", "string"),
+        _c("unit_cost", "number"),
+        _c("serialised", "boolean"),
+        _c("compatible_models", "string", json=True),
+        _ts("updated_at", optional=False),
+    ), scope="catalogue", withdrawn="archived_at"),
+    Table("stock_levels", StockLevel, (
+        _c("part_id", "string", indexed=True),
+        _c("location_id", "string", indexed=True),
+        _c("on_hand", "number"),
+        _c("reserved", "number"),
+        _c("available", "number"),
+        _ts("updated_at", optional=False),
+    ), scope="van"),
+    Table("work_order_parts", WorkOrderPart, (
+        _c("work_order_id", "string", indexed=True),
+        _c("part_id", "string"),
+        _c("location_id", "string", optional=True),
+        _c("quantity", "number"),
+        _c("reserved_quantity", "number"),
+        _c("used_quantity", "number"),
+        _c("status", "string"),
+        _c("unit_cost", "number"),
+        _c("note", "string", optional=True),
+        _ts("updated_at", optional=False),
+    ), scope="child"),
+    Table("parts_used", PartUsed, (
+        _c("work_order_id", "string", indexed=True),
+        _c("line_id", "string", optional=True),
+        _c("part_id", "string"),
+        _c("location_id", "string", optional=True),   # the technician's van when left out
+        _c("quantity", "number"),
+        _c("serial_numbers", "string", json=True),
+        _c("unit_cost", "number"),
+        _c("technician_id", "string", optional=True),
+        _c("note", "string", optional=True),
+        _ts("used_at"),
+        _ts("created_at", optional=False),
+    ), scope="child", append_only=True, device_creates=True),
 )
 
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

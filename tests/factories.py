@@ -130,3 +130,25 @@ def world(make):
     ns.asset = make.asset(ns.site)
     ns.repair = make.wo_type(org, "repair")
     return ns
+
+
+# --- spare parts (issue #6) -------------------------------------------------------------------
+
+def make_part(make: Factory, org: Organisation, sku: str | None = None, **kw):
+    from decimal import Decimal
+
+    from dispatch.models import Part
+    n = next(_counter)
+    return make._flush(Part(org_id=org.id, sku=sku or f"P-{n:05d}",
+                            name=kw.pop("name", f"Part {n}"), unit=kw.pop("unit", "each"),
+                            unit_cost=Decimal(str(kw.pop("unit_cost", "12.50"))), **kw))
+
+
+def make_location(make: Factory, org: Organisation, code: str | None = None,
+                  technician: Technician | None = None, **kw):
+    from dispatch.models import StockLocation
+    n = next(_counter)
+    kind = "van" if technician is not None else "warehouse"
+    return make._flush(StockLocation(org_id=org.id, code=code or f"{kind.upper()}-{n}",
+                                     name=kw.pop("name", f"{kind} {n}"), kind=kind,
+                                     technician_id=technician.id if technician else None, **kw))

@@ -26,6 +26,8 @@ def register_all(app, api) -> None:
                 skills, technicians, users, sync, photos, uploads, media_files):
         api.register_blueprint(blp)
     api.register_blueprint(route_plans)
+    for blp in parts_blueprints():  # issue #6: spare parts
+        api.register_blueprint(blp)
     for blp in availability_blueprints():  # issue #4: availability, dispatch, map, pings
         api.register_blueprint(blp)
 
@@ -39,3 +41,12 @@ def availability_blueprints() -> list:
     from api.resources.territories.routes import blp as territories
 
     return [candidates, dispatch_policies, territories, shifts, map_data, locations]
+
+
+def parts_blueprints() -> list:
+    from api.resources.parts.routes import blp as parts
+    from api.resources.stock.routes import blp as stock
+    from api.resources.stock_reports.routes import blp as stock_reports
+    from api.resources.work_order_parts.routes import blp as work_order_parts
+
+    return [parts, stock, stock_reports, work_order_parts]

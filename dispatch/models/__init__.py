@@ -12,6 +12,23 @@ from dispatch.models.availability import (
 )
 from dispatch.models.base import Base
 from dispatch.models.changes import ScopeChange, Synced, Tombstone
+from dispatch.models.inventory import (
+    LOCATION_KINDS,
+    MOVEMENT_KINDS,
+    UNITS,
+    Part,
+    PartUsed,
+    ReorderAlert,
+    ReorderPoint,
+    SerialNumber,
+    StockDiscrepancy,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    StockTransfer,
+    StockTransferLine,
+    WorkOrderPart,
+)
 from dispatch.models.photos import PHOTO_KINDS, Photo, PhotoUpload
 from dispatch.models.places import Asset, Customer, Site
 from dispatch.models.records import ChecklistItem, MeterReading, TimeEntry, WorkOrderNote
@@ -26,6 +43,9 @@ __all__ = [
     "ChecklistItem", "MeterReading", "ScopeChange", "Synced", "TimeEntry", "Tombstone",
     "WorkOrderNote",
     "PHOTO_KINDS", "Photo", "PhotoUpload",
+    "LOCATION_KINDS", "MOVEMENT_KINDS", "UNITS", "Part", "PartUsed", "ReorderAlert",
+    "ReorderPoint", "SerialNumber", "StockDiscrepancy", "StockLevel", "StockLocation",
+    "StockMovement", "StockTransfer", "StockTransferLine", "WorkOrderPart",
     "OBJECTIVES", "PLAN_STATUSES", "RoutePlan", "RouteStop",
     "ROLES", "SOURCES", "TECHNICIAN_STATES", "Asset", "AuthSession", "Base", "Comment", "Counter",
     "Customer", "Device", "Organisation", "Site", "Skill", "Technician", "TechnicianSkill", "User",

@@ -73,8 +73,12 @@ def detail(session: Session, actor: Actor, work_order_id: str) -> WorkOrderDetai
     wo = access.load(session, actor, work_order_id)
     history = session.scalars(select(WorkOrderEvent).where(
         WorkOrderEvent.work_order_id == wo.id, WorkOrderEvent.kind == "status_changed"))
-    return WorkOrderDetail(wo, metrics.derive(wo, history, clock.now()),
-                           allowed_targets(wo.status, actor.role))
+    found = WorkOrderDetail(wo, metrics.derive(wo, history, clock.now()),
+                            allowed_targets(wo.status, actor.role))
+    from dispatch.inventory.usage import work_order_cost  # inventory builds on work orders
+    for key, value in work_order_cost(session, wo.id).items():  # parts_cost, …_estimated_cost
+        setattr(found, key, value)
+    return found
 
 
 def list_work_orders(session: Session, actor: Actor, f: Filters, page: int = 1,

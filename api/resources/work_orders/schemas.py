@@ -91,6 +91,9 @@ class WorkOrderOut(ma.Schema):
 class WorkOrderDetailOut(WorkOrderOut):
     metrics = ma.fields.Dict(metadata={"description": "Durations derived from the timeline"})
     allowed_transitions = ma.fields.List(ma.fields.String())
+    parts_cost = ma.fields.Float(metadata={"description": "Parts used less unused returns"})
+    parts_estimated_cost = ma.fields.Float(
+        metadata={"description": "parts_cost plus lines still planned or reserved"})
 
 
 class WorkOrderPage(ma.Schema):
