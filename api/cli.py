@@ -60,7 +60,8 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
 def worker(burst: bool) -> None:
     """Run an RQ worker (with RQ's delayed-job scheduler)."""
     from dispatch import worker as worker_mod
-    worker_mod.run(_settings(), burst=burst)
+    # Imported and warmed once in the worker parent, not in every forked work horse.
+    worker_mod.run(_settings(), burst=burst, preload_modules=("media.jobs",))
 
 
 @main.command()

@@ -14,8 +14,19 @@ must call `stamp()` itself.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 
-from sqlalchemy import case, event, func, insert, inspect, select, update
+from sqlalchemy import (
+    BigInteger,
+    bindparam,
+    case,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -66,11 +77,29 @@ def next_version(session: Session, org_id: str) -> int:
     # Versions start at 2 so that 1, the answer for an organisation with no changes yet, is a
     # positive cursor below every version that will ever be handed out. One round trip: the
     # upsert takes the same row lock as an UPDATE, held until commit.
-    return session.scalar(
-        pg_insert(Counter).values(org_id=org_id, name="sync", value=2)
-        .on_conflict_do_update(index_elements=[Counter.org_id, Counter.name],
-                               set_={"value": Counter.value + 1})
-        .returning(Counter.value))
+    return session.scalar(_NEXT_VERSION, {"b_org": org_id})
+
+
+# Built once, on the tables (Core): constructing and cache-keying these statements, or sending
+# them through the ORM's bulk machinery, cost more CPU than running them, and they run in every
+# transaction that writes a synced row. Neither touches objects in the session (as before).
+_COUNTERS = Counter.__table__
+_NEXT_VERSION = (
+    pg_insert(_COUNTERS).values(org_id=bindparam("b_org"), name="sync", value=2)
+    .on_conflict_do_update(index_elements=[_COUNTERS.c.org_id, _COUNTERS.c.name],
+                           set_={"value": _COUNTERS.c.value + 1})
+    .returning(_COUNTERS.c.value))
+
+
+@cache
+def _stamp_statement(model):
+    table, version = model.__table__, bindparam("b_version", type_=BigInteger)
+    columns = table.c
+    return (update(table).where(columns.org_id == bindparam("b_org"),
+                                columns.id.in_(bindparam("b_ids", expanding=True)))
+            # updated_at=itself: stamping is bookkeeping, not an edit (keeps ETags valid)
+            .values(sync_version=version, created_version=_created_or(columns, version),
+                    **_keep_updated_at(columns), **_finalise_marks(columns, version)))
 
 
 def current_version(session: Session, org_id: str) -> int:
@@ -96,12 +125,8 @@ def stamp(session: Session) -> None:
     for org_id in sorted(orgs):  # a fixed order: two orgs' counters never deadlock
         version = next_version(session, org_id)
         for model, ids in rows.get(org_id, {}).items():
-            session.execute(
-                update(model).where(model.org_id == org_id, model.id.in_(ids))
-                # updated_at=itself: stamping is bookkeeping, not an edit (keeps ETags valid)
-                .values(sync_version=version, created_version=_created_or(model, version),
-                        **_keep_updated_at(model), **_finalise_marks(model, version))
-                .execution_options(synchronize_session=False))
+            session.execute(_stamp_statement(model),
+                            {"b_org": org_id, "b_ids": sorted(ids), "b_version": version})
         tombs = [t for t in pending.tombstones if t["org_id"] == org_id]
         if tombs:
             session.execute(insert(Tombstone), [{**t, "id": new_id(), "sync_version": version}

@@ -88,8 +88,9 @@ def inspect(data: bytes, *, max_pixels: int, max_bytes: int | None = None) -> In
         with _open(data, fmt, max_pixels) as im:
             width, height = im.size
             metadata = exif.read(_exif_of(im))
-        with _open(data, fmt, max_pixels) as im:  # verify() leaves the image unusable
-            im.verify()  # chunk CRCs (PNG), container structure; decoding is the worker's job
+        if fmt != "JPEG":  # Pillow's verify() checks nothing in a JPEG: jpeg_end did, above
+            with _open(data, fmt, max_pixels) as im:  # verify() leaves the image unusable
+                im.verify()  # chunk CRCs (PNG), container structure; decoding: the worker's job
     return Inspected(fmt, _content_type(fmt, data), width, height, trailer, metadata)
 
 
@@ -103,7 +104,9 @@ def render(data: bytes, *, max_pixels: int, sizes: dict[str, int] | None = None,
     """
     sizes = sizes or SIZES
     with _guard(), decode_reduced(data, max_pixels=max_pixels, edge=max(sizes.values())) as im:
-        base = _flatten(ImageOps.exif_transpose(im))
+        # In place: an upright photo (the usual case) would otherwise be copied whole for nothing.
+        ImageOps.exif_transpose(im, in_place=True)
+        base = _flatten(im)
         out: dict[str, Rendition] = {}
         current, resample = base, FIRST_STEP_FILTER
         for name, edge in sorted(sizes.items(), key=lambda kv: -kv[1]):

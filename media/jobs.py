@@ -17,6 +17,18 @@ def _config() -> config.MediaConfig:
     return config.from_settings(Settings.from_env())
 
 
+def warm() -> None:
+    """Called once by the worker parent (`fieldwork worker` preloads this module) so that the
+    forked work horses start warm: every Pillow plugin imported and registered (HEIF included,
+    by media.imaging), the ORM mappers configured. Opens no connection and keeps no state a
+    horse could not share."""
+    from PIL import Image
+    from sqlalchemy.orm import configure_mappers
+
+    Image.init()
+    configure_mappers()
+
+
 def process_photo(photo_id: str) -> str:
     """Make the derivatives of one photo (idempotent)."""
     with session_scope() as session:

@@ -56,7 +56,7 @@ class LocalStorage:
         target = self.path(key)
         if target.exists() and target.stat().st_size == len(data):
             return  # content-addressed: the same key already holds these bytes
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent)
         # Write aside, fsync, then rename: a crash never leaves a half-written file at the key.
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
@@ -68,6 +68,9 @@ class LocalStorage:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        # The rename lives in the directory: until the directory is synced a crash can lose it,
+        # and the caller is about to commit a row that promises these bytes exist.
+        fsync_dir(target.parent)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -84,6 +87,29 @@ class LocalStorage:
                 while block := handle.read(CHUNK):
                     yield block
         return size, chunks()
+
+
+def fsync_dir(path: Path) -> None:
+    """Make the entries of directory `path` (created, renamed files) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_dirs(path: Path) -> None:
+    """`mkdir -p`, syncing the parent of every directory it creates (a new directory's own
+    entry lives in its parent)."""
+    if path.is_dir():
+        return
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(exist_ok=True)
+        fsync_dir(directory.parent)
 
 
 class S3Storage:

@@ -23,8 +23,7 @@ from dispatch import clock, db
 from dispatch.actors import Actor
 from dispatch.errors import Conflict, NotFound, ValidationFailed
 from dispatch.models import Photo, PhotoUpload
-from dispatch.workorders import access
-from media import service
+from media import service, storage
 from media.config import MediaConfig
 from media.errors import OffsetMismatch, TooLarge
 
@@ -40,24 +39,24 @@ class Started:
 
 def create(session: Session, actor: Actor, cfg: MediaConfig, body: dict) -> Started:
     actor.require(*service.UPLOADERS, action="add photos")
-    wo = access.load(session, actor, body["work_order_id"])
+    sha = body["sha256"].lower()
+    # One query: the work order in scope (404 otherwise) and a photo this upload would repeat.
+    found = service.target(session, actor, body["work_order_id"], body["photo_id"], sha)
     if body["size"] > cfg.max_bytes:
         raise TooLarge(f"size {body['size']} exceeds the limit of {cfg.max_bytes} bytes",
                        field="size")
-    sha = body["sha256"].lower()
-    photo = service.replay(session, actor, body["photo_id"], wo.id, sha)
-    if photo is not None:
-        return Started(None, photo, False)
+    if found.existing is not None:
+        return Started(None, found.existing, False)
     upload = _open_upload(session, actor.org_id, body["photo_id"])
     if upload is not None:
         if (upload.sha256, upload.size, upload.work_order_id, upload.uploaded_by) != (
-                sha, body["size"], wo.id, actor.user_id):
+                sha, body["size"], found.work_order_id, actor.user_id):
             raise Conflict(f"an upload of photo {body['photo_id']} with another size, hash, work "
                            "order or uploader is in progress", field="photo_id",
                            code="upload_conflict", details={"upload_id": upload.id})
         return Started(upload, None, False)
     upload = PhotoUpload(
-        org_id=actor.org_id, photo_id=body["photo_id"], work_order_id=wo.id,
+        org_id=actor.org_id, photo_id=body["photo_id"], work_order_id=found.work_order_id,
         uploaded_by=actor.user_id, device_id=actor.device_id, size=body["size"], sha256=sha,
         declared_content_type=body.get("content_type"), received=0, status="open",
         expires_at=clock.now() + cfg.upload_ttl, caption=(body.get("caption") or "").strip(),
@@ -170,7 +169,8 @@ def _part(cfg: MediaConfig, upload_id: str) -> Path:
 
 
 def _write_at(path: Path, offset: int, chunk: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    storage.make_dirs(path.parent)
+    created = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         os.ftruncate(fd, offset)  # drop whatever an uncommitted earlier append left behind
@@ -178,6 +178,8 @@ def _write_at(path: Path, offset: int, chunk: bytes) -> None:
         os.fsync(fd)  # the offset we are about to commit must be on disk
     finally:
         os.close(fd)
+    if created:  # and so must the file's name, or a crash would leave the offset without bytes
+        storage.fsync_dir(path.parent)
 
 
 def _restart(upload: PhotoUpload, part: Path) -> None:

@@ -30,7 +30,9 @@ def _limit_multipart():
 
 
 @blp.route("/work-orders/<string:work_order_id>/photos", methods=["POST"])
-@blp.arguments(s.PhotoForm, location="form_and_files")
+# An instance, not the class: webargs would build the schema anew for every upload (marshmallow
+# 4 schemas keep no per-load state, so one instance serves every thread).
+@blp.arguments(s.PhotoForm(), location="form_and_files")
 @blp.response(201, s.PhotoOut)
 @blp.alt_response(200, schema=s.PhotoOut, description="A replay: the photo was already here")
 @blp.alt_response(409, description="The photo id was used for other bytes")
