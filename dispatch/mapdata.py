@@ -127,9 +127,14 @@ SELECT CAST(json_build_object(
 
 def _tune(session: Session) -> None:
     """For this transaction only: no JIT (compiling costs ~200 ms, more than a map query
-    runs) and room to group a city's points in memory rather than sorting them on disk."""
+    runs), room to group a city's points in memory rather than sorting them on disk, and a
+    plan for these very parameters. psycopg prepares a statement after a few executions and
+    PostgreSQL then tries a generic plan; for a map query the best plan depends on the box
+    (a street or the whole region), and the generic one took a city-wide query from 0.3 s
+    to 6 s from the tenth request on (docs/benchmarks.md)."""
     session.execute(text("SELECT set_config('jit', 'off', true), "
-                         "set_config('work_mem', '32MB', true)"))
+                         "set_config('work_mem', '32MB', true), "
+                         "set_config('plan_cache_mode', 'force_custom_plan', true)"))
 
 
 def work_orders(session: Session, actor: Actor, view: View) -> str:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 from dispatch import clock, ids, mapdata
 from dispatch.models import WorkOrder
@@ -161,3 +162,12 @@ def test_territories_layer_and_access(make, client, world):
     assert fc["features"][0]["geometry"]["type"] == "MultiPolygon"
     tech = client.as_(world.tech1_user)
     assert tech.get("/api/v1/map/work-orders", query_string={"bbox": PARIS}).status_code == 403
+
+
+def test_map_queries_are_planned_for_their_own_box(scene, session):
+    # After a few executions psycopg prepares a statement and PostgreSQL may switch to a
+    # generic plan, which for a city-wide box was 20 times slower than one made for it.
+    actor = scene.make.actor(scene.dispatcher)
+    mapdata.work_orders(session, actor, mapdata.View((2.20, 48.80, 2.50, 48.92), 10))
+    assert session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+    assert session.execute(text("SHOW jit")).scalar() == "off"
