@@ -137,12 +137,6 @@ def _same_photo(actor: Actor, same_id: Photo, work_order_id: str, sha: str) -> P
     return same_id
 
 
-def replay(session: Session, actor: Actor, photo_id: str, work_order_id: str,
-           sha: str) -> Photo | None:
-    """The photo a retried upload refers to, if the server has it already; 409 on a clash."""
-    return target(session, actor, work_order_id, photo_id, sha).existing
-
-
 def _insert(session: Session, values: dict) -> Photo | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: the new photo, or None when a concurrent
     upload of the same id (or of the same bytes on the work order) committed first. A conflict

@@ -149,13 +149,12 @@ def _catalogue_and_van(session, actor, plan: _Plan, cursor: int, upper: int) -> 
     """The parts catalogue (the whole organisation's) and the stock of the technician's van."""
     for t in TABLES:
         if t.scope == "catalogue":
-            _add_rows(plan, t, store.changed_rows(session, t, actor.org_id, lo=cursor,
-                                                  hi=upper), cursor)
-        elif t.scope == "van":
+            _add_rows(plan, t, _since(session, plan, t, actor.org_id, cursor, upper), cursor)
+        elif t.scope == "van" and (plan.active is None or t.name in plan.active):
             ids = van_stock_ids(session, actor.org_id, actor.technician_id)
             if ids:
-                _add_rows(plan, t, store.changed_rows(session, t, actor.org_id, lo=cursor,
-                                                      hi=upper, ids=ids), cursor)
+                _add_rows(plan, t, _since(session, plan, t, actor.org_id, cursor, upper,
+                                          ids=ids), cursor)
 
 
 def _left_scope(session, plan: _Plan, left: set[str], site_scope: set[str]) -> None:
