@@ -61,8 +61,10 @@ def get(session: Session, actor: Actor, work_order_id: str) -> WorkOrder:
 class WorkOrderDetail:
     """A work order plus what is derived for the reader; reads through to the row."""
 
-    def __init__(self, wo: WorkOrder, derived: dict, allowed: list[str]):
+    def __init__(self, wo: WorkOrder, derived: dict, allowed: list[str], costs: dict):
         self.work_order, self.metrics, self.allowed_transitions = wo, derived, allowed
+        self.parts_cost = costs["parts_cost"]
+        self.parts_estimated_cost = costs["parts_estimated_cost"]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.work_order, name)
@@ -73,12 +75,10 @@ def detail(session: Session, actor: Actor, work_order_id: str) -> WorkOrderDetai
     wo = access.load(session, actor, work_order_id)
     history = session.scalars(select(WorkOrderEvent).where(
         WorkOrderEvent.work_order_id == wo.id, WorkOrderEvent.kind == "status_changed"))
-    found = WorkOrderDetail(wo, metrics.derive(wo, history, clock.now()),
-                            allowed_targets(wo.status, actor.role))
     from dispatch.inventory.usage import work_order_cost  # inventory builds on work orders
-    for key, value in work_order_cost(session, wo.id).items():  # parts_cost, …_estimated_cost
-        setattr(found, key, value)
-    return found
+    return WorkOrderDetail(wo, metrics.derive(wo, history, clock.now()),
+                           allowed_targets(wo.status, actor.role),
+                           work_order_cost(session, wo.id))
 
 
 def list_work_orders(session: Session, actor: Actor, f: Filters, page: int = 1,
