@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dispatch import clock
 from dispatch.actors import Actor
 from dispatch.errors import Conflict, NotFound, ValidationFailed
-from dispatch.inventory import rules
+from dispatch.inventory import caches, rules
 from dispatch.models import UNITS, Part, StockLevel, StockMovement
 from dispatch.places import Page, check_unchanged, contains, paginate
 
@@ -60,7 +60,7 @@ def facts(session: Session, org_id: str, part_id: Any, *, stocked_at: str | None
     plain row remembered for the session. On a miss, every part stocked at `stocked_at` (a
     technician's van) is read with it: the parts of one push mostly come from one van. Read on
     the connection, so pending work is not flushed early."""
-    cache = session.info.setdefault("inventory.parts", {})
+    cache = caches.of(session, "parts")
     if isinstance(part_id, str) and part_id not in cache and 0 < len(part_id) <= 36:
         conn = session.connection()
         if stocked_at:
@@ -125,7 +125,7 @@ def update(session: Session, actor: Actor, part_id: str, changes: dict[str, Any]
     rules.require_manager(actor, "change the parts catalogue")
     row = get(session, actor, part_id, for_update=True)
     check_unchanged(row.updated_at, expected, "part")
-    session.info.get("inventory.parts", {}).pop(row.id, None)
+    caches.of(session, "parts").pop(row.id, None)
     moved = None
     for key in ("unit", "serialised"):
         if key in changes and changes[key] != getattr(row, key):

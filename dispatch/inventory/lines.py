@@ -6,13 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch import states
 from dispatch.actors import Actor
 from dispatch.errors import Conflict, NotFound, ValidationFailed
-from dispatch.inventory import catalogue, ledger, locations, rules
+from dispatch.inventory import caches, catalogue, ledger, locations, rules
 from dispatch.models import Part, WorkOrder, WorkOrderPart
 from dispatch.workorders import access, timeline
 
@@ -27,19 +27,13 @@ def lines_of(session: Session, actor: Actor, work_order_id: str) -> list[WorkOrd
 def cached_lines(session: Session, work_order_id: str) -> list[WorkOrderPart]:
     """The work order's lines, locked, read once per session (a push records many parts on
     a few work orders); planning a line forgets them, a rollback forgets everything."""
-    cache = session.info.setdefault("inventory.lines", {})
+    cache = caches.of(session, "lines")
     if work_order_id not in cache:
         with session.no_autoflush:  # pending usage is posted in one batch at the flush
             cache[work_order_id] = list(session.scalars(
                 select(WorkOrderPart).where(WorkOrderPart.work_order_id == work_order_id)
                 .order_by(WorkOrderPart.id).with_for_update()))
     return cache[work_order_id]
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, previous_transaction) -> None:
-    session.info.pop("inventory.lines", None)
-    session.info.pop("inventory.vans", None)
 
 
 def plan(session: Session, actor: Actor, work_order_id: str, data: dict[str, Any]
@@ -60,7 +54,7 @@ def plan(session: Session, actor: Actor, work_order_id: str, data: dict[str, Any
                          created_by=actor.user_id or None)
     session.add(line)
     session.flush()
-    session.info.get("inventory.lines", {}).pop(wo.id, None)
+    caches.of(session, "lines").pop(wo.id, None)
     timeline.record(session, actor, wo.id, "part_planned", new=part.sku,
                     data={"line_id": line.id, "quantity": str(qty)})
     return line

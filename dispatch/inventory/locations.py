@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dispatch import clock
 from dispatch.actors import Actor
 from dispatch.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from dispatch.inventory import rules
+from dispatch.inventory import caches, rules
 from dispatch.models import LOCATION_KINDS, StockLevel, StockLocation, Technician
 from dispatch.places import Page, check_unchanged, paginate
 
@@ -36,7 +36,7 @@ def van_of(session: Session, org_id: str, technician_id: str | None) -> StockLoc
     """The technician's van; remembered for the session once found (a push asks per line)."""
     if not technician_id:
         return None
-    vans = session.info.setdefault("inventory.vans", {})
+    vans = caches.of(session, "vans")
     if (org_id, technician_id) not in vans:
         van = session.scalar(select(StockLocation).where(
             StockLocation.org_id == org_id, StockLocation.technician_id == technician_id))

@@ -18,7 +18,7 @@ from dispatch import clock
 from dispatch.actors import Actor
 from dispatch.errors import Conflict, ValidationFailed
 from dispatch.ids import new_id
-from dispatch.inventory import catalogue, ledger, lines, locations, rules, serials
+from dispatch.inventory import caches, catalogue, ledger, lines, locations, rules, serials
 from dispatch.models import Part, PartUsed, StockLocation, StockMovement, WorkOrder, WorkOrderPart
 from dispatch.workorders import access
 
@@ -62,7 +62,7 @@ def record(session: Session, actor: Actor, wo: WorkOrder, data: dict[str, Any], 
     if units:
         serials.take(session, part, location.id, units, status="installed",
                      work_order_id=wo.id, asset_id=wo.asset_id, unknown_ok=True)
-    session.info.setdefault("inventory.pending", []).append(ledger.Move(
+    caches.of(session, "pending", list).append(ledger.Move(
         part, location.id, "usage", qty, on_hand_delta=-qty, reserved_delta=-consumed,
         serials=units, work_order_id=wo.id, line_id=row.line_id, parts_used_id=row.id,
         actor_id=actor.user_id or None, device_id=actor.device_id))
@@ -113,15 +113,9 @@ def _consume(line: WorkOrderPart | None, location: StockLocation, qty: Decimal) 
 def _post_pending(session: Session, flush_context, instances) -> None:
     """Usage recorded in this unit of work goes into the ledger in one batch, in the same
     transaction as its `parts_used` rows (flushed right after)."""
-    moves = session.info.pop("inventory.pending", None)
+    moves = caches.pop(session, "pending")
     if moves:
         ledger.post_many(session, moves)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_pending(session: Session, previous_transaction) -> None:
-    session.info.pop("inventory.pending", None)
-    session.info.pop("inventory.parts", None)
 
 
 def used_on(session: Session, actor: Actor, work_order_id: str) -> list[PartUsed]:
