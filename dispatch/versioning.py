@@ -111,7 +111,12 @@ def current_version(session: Session, org_id: str) -> int:
 def touch(session: Session, obj) -> None:
     """Give `obj` a new version at commit although none of its columns changed, so devices
     that hold another value for it are sent the server's row again on their next pull."""
-    _pending(session).rows.append((obj.org_id, type(obj), obj.id))
+    touch_row(session, type(obj), obj.org_id, obj.id)
+
+
+def touch_row(session: Session, model: type, org_id: str, record_id: str) -> None:
+    """`touch` for a row written with SQL rather than through an ORM object."""
+    _pending(session).rows.append((org_id, model, record_id))
 
 
 def stamp(session: Session) -> None:

@@ -98,5 +98,5 @@ def _repair(session: Session, d: Difference) -> None:
             "summary_on_hand": None if d.summary_on_hand is None else str(d.summary_on_hand),
             "summary_reserved": None if d.summary_reserved is None else str(d.summary_reserved),
             "ledger_reserved": str(d.ledger_reserved)}))
-    versioning.touch(session, StockLevel(id=level_id, org_id=d.org_id))
+    versioning.touch_row(session, StockLevel, d.org_id, level_id)
     session.flush()

@@ -80,7 +80,7 @@ def post(session: Session, actor: Actor, part: Part, location_id: str, kind: str
         _negative_balance(session, part, location_id, on_hand, movement_id, now)
     if minimum is not None:
         reorder_check(session, part, location_id, available, minimum, now)
-    versioning.touch(session, StockLevel(id=level_id, org_id=part.org_id))  # van stock syncs
+    versioning.touch_row(session, StockLevel, part.org_id, level_id)  # van stock syncs
     return Balance(level_id, on_hand, reserved, available, movement_id)
 
 
@@ -231,7 +231,7 @@ def post_many(session: Session, moves: list[Move]) -> None:
             _negative_balance(session, part, location_id, on_hand, last, now)
         if floor is not None:
             reorder_check(session, part, location_id, available, floor, now)
-        versioning.touch(session, StockLevel(id=level_id, org_id=part.org_id))
+        versioning.touch_row(session, StockLevel, part.org_id, level_id)
 
 
 _MOVE_ARRAYS = ("org_ids", "part_ids", "location_ids", "kinds", "quantities", "on_hand_deltas",
