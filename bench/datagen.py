@@ -381,6 +381,7 @@ def load(url: str, params: dict, maintenance_work_mem: str) -> dict:
         truncate_all(cur, KEEP)
         cur.execute("DELETE FROM bench_dataset")
         recreate = strip_tables(cur, STRIPPED + (datagen_sync.TABLES if sync_records else ()))
+        stamped = datagen_sync.hold_version_triggers(cur)
         with Stopwatch() as sw:
             counts = {org.slug: _load_org(cur, org, params["seed"], password_hash,
                                           sync_records) for org in orgs}
@@ -389,6 +390,7 @@ def load(url: str, params: dict, maintenance_work_mem: str) -> dict:
         with Stopwatch() as sw:
             index_seconds = restore(cur, recreate)
         phases["indexes_s"] = round(sw.seconds, 1)
+        datagen_sync.release_version_triggers(cur, stamped)
         with Stopwatch() as sw:
             cur.execute("ANALYZE")
         phases["analyze_s"] = round(sw.seconds, 1)
@@ -397,6 +399,7 @@ def load(url: str, params: dict, maintenance_work_mem: str) -> dict:
                     "VALUES ('default', %s, %s, 0)", (json.dumps(params), json.dumps(counts)))
     if sync_records:
         datagen_sync.freeze(url)
+    migrate.advance_sync_clock(sqlalchemy_url(url))  # later writes get higher versions
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("UPDATE bench_dataset SET load_seconds = %s", (round(total.seconds, 1),))
     slowest = dict(sorted(index_seconds.items(), key=lambda item: -item[1])[:8])

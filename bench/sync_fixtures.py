@@ -4,8 +4,8 @@ device's view of its rows.
 
 Each benchmark works on its own quarter of the technicians (ordered by id), so running one
 never changes the rows another measures. Every change goes through the ORM or the work-order
-service and commits, so it is stamped with the organisation's next sync version exactly as in
-production (dispatch/versioning.py).
+service and commits, so it is stamped by the version triggers exactly as in production
+(dispatch/versioning.py).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def open_bench(url: str, *, sync_records: bool = True) -> Bench:
     if sync_records and not dataset.get("sync_records"):
         fail(f"the dataset in {redacted(url)} has no sync records (notes, checklist items, "
              "versions): reload it with `fieldwork bench datagen -- --sync-records --force`")
-    import dispatch.versioning  # noqa: F401 - the commit-time stamping hooks
+    import dispatch.versioning  # noqa: F401 - the hooks that log tombstones and scope changes
     engine = create_engine(sqlalchemy_url(url), pool_size=4, max_overflow=4)
     with engine.connect() as conn:
         org_id = conn.scalar(text("SELECT id FROM organisations WHERE slug = 'bench'"))

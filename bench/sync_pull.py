@@ -48,7 +48,7 @@ def prepare(bench: Bench, technicians: int, scope: int, changes: int,
     cases = []
     with Session(bench.engine) as session:
         for tech in techs:
-            cursor = store.version_now(session, bench.org_id)
+            cursor = store.version_now(session)
             session.rollback()
             dispatcher_changes(session, bench, tech, changes, rng)
             cases.append((bench.actor(tech), cursor))

@@ -20,7 +20,7 @@ from geoalchemy2 import Geography
 from sqlalchemy import Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from dispatch import clock, states, versioning
+from dispatch import clock, states
 from dispatch.actors import Actor
 from dispatch.errors import (
     Conflict,
@@ -260,7 +260,6 @@ def _move_open_work(session: Session, site: Site) -> None:
         WorkOrder.site_id == site.id, WorkOrder.status.not_in(done)).with_for_update()))
     for wo in open_work:
         wo.location = references.site_point(site.id)
-        versioning.touch(session, wo)  # an SQL value is not seen as a change: devices need it
     session.flush()
     for wo in open_work:
         session.expire(wo, ["location", "lat", "lon"])

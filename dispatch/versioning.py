@@ -1,14 +1,22 @@
-"""Stamp synced rows with a per-organisation version in commit order.
+"""Sync versions: every write of a synced row carries one, and a pull reads below a horizon.
 
-Why at commit: a pull must never skip a change, even when transactions commit out of order.
-Each committing transaction takes the next value of its organisation's `sync` counter as its
-last statements and holds that row lock until it commits, so versions are handed out in commit
-order: a pull that reads the counter as V (in one snapshot with the rows) has seen every change
-with version ≤ V, and every later commit gets a version > V. Taking the number at commit time,
-not at the first write, keeps the lock for milliseconds instead of the whole transaction.
+Why: a pull must never skip a change, even when transactions commit out of order. A trigger on
+every synced table (migration 0009) stamps each row as it is written with its transaction's id
+(xid8, plus an offset) shifted left by 12 bits, plus the write's rank inside the transaction.
+Transaction ids are handed out in start order, not commit order, so a pull does not read up to
+the newest version but up to the *horizon*: just below the oldest transaction still running (or,
+for a transaction reading its own writes, up to its last write). Every version at or below the
+horizon is final — its transaction has ended — and any later write gets a higher version, so a
+device whose cursor is the horizon has seen everything up to it and will be sent the rest.
 
-Rows are tracked through the ORM (after_flush); code that writes synced tables with bulk SQL
-must call `stamp()` itself.
+The stamp is written with the row itself: no second write of each changed row at commit, and no
+per-organisation counter lock serialising the commits of an organisation. The cost is that a
+long-running writing transaction holds every pull's horizon back until it ends (changes are
+delayed, never lost): keep write transactions short (docs/operations.md).
+
+What the trigger cannot see is recorded here and written at commit: tombstones of deleted rows,
+scope changes (a work order changing assignee) and `touch`es (a row devices must be sent again
+although none of its columns changed).
 """
 
 from __future__ import annotations
@@ -16,23 +24,13 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cache
 
-from sqlalchemy import (
-    BigInteger,
-    bindparam,
-    case,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, event, insert, inspect, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from dispatch import clock, hlc
 from dispatch.ids import new_id
-from dispatch.models import Counter
+from dispatch.models.base import Base
 from dispatch.models.changes import ScopeChange, Synced, Tombstone
 
 _KEY = "fieldwork.sync_changes"
@@ -73,87 +71,79 @@ def _pending(session: Session) -> _Pending:
     return session.info[_KEY]
 
 
-def next_version(session: Session, org_id: str) -> int:
-    # Versions start at 2 so that 1, the answer for an organisation with no changes yet, is a
-    # positive cursor below every version that will ever be handed out. One round trip: the
-    # upsert takes the same row lock as an UPDATE, held until commit.
-    return session.scalar(_NEXT_VERSION, {"b_org": org_id})
+def current_version(session: Session) -> int:
+    """The horizon: every version at or below it is final and visible to this transaction
+    (its own writes included); every later write gets a higher one. Never decreases."""
+    return session.scalar(_HORIZON)
 
 
-# Built once, on the tables (Core): constructing and cache-keying these statements, or sending
-# them through the ORM's bulk machinery, cost more CPU than running them, and they run in every
-# transaction that writes a synced row. Neither touches objects in the session (as before).
-_COUNTERS = Counter.__table__
-_NEXT_VERSION = (
-    pg_insert(_COUNTERS).values(org_id=bindparam("b_org"), name="sync", value=2)
-    .on_conflict_do_update(index_elements=[_COUNTERS.c.org_id, _COUNTERS.c.name],
-                           set_={"value": _COUNTERS.c.value + 1})
-    .returning(_COUNTERS.c.value))
-
-
-@cache
-def _stamp_statement(model):
-    table, version = model.__table__, bindparam("b_version", type_=BigInteger)
-    columns = table.c
-    return (update(table).where(columns.org_id == bindparam("b_org"),
-                                columns.id.in_(bindparam("b_ids", expanding=True)))
-            # updated_at=itself: stamping is bookkeeping, not an edit (keeps ETags valid)
-            .values(sync_version=version, created_version=_created_or(columns, version),
-                    **_keep_updated_at(columns), **_finalise_marks(columns, version)))
-
-
-def current_version(session: Session, org_id: str) -> int:
-    """The highest committed version visible to this transaction (1 when none yet)."""
-    return session.scalar(select(Counter.value).where(Counter.org_id == org_id,
-                                                     Counter.name == "sync")) or 1
+_HORIZON = select(text("fieldwork_sync_horizon()"))
 
 
 def touch(session: Session, obj) -> None:
     """Give `obj` a new version at commit although none of its columns changed, so devices
-    that hold another value for it are sent the server's row again on their next pull."""
-    touch_row(session, type(obj), obj.org_id, obj.id)
+    that hold another value for it are sent the server's row again on their next pull. (Any
+    write of a synced row, ORM or SQL, is stamped by the trigger: this is only for rows the
+    transaction does not otherwise write.)"""
+    _pending(session).rows.append((obj.org_id, type(obj), obj.id))
 
 
-def touch_row(session: Session, model: type, org_id: str, record_id: str) -> None:
-    """`touch` for a row written with SQL rather than through an ORM object."""
-    _pending(session).rows.append((org_id, model, record_id))
+@cache
+def _touch_statement(model):
+    # The trigger overwrites sync_version with this write's version.
+    table = model.__table__
+    return (update(table).where(table.c.org_id == bindparam("b_org"),
+                                table.c.id.in_(bindparam("b_ids", expanding=True)))
+            .values(sync_version=0))
 
 
 def stamp(session: Session) -> None:
-    """Give everything this transaction changed the organisation's next sync version."""
+    """Write what the trigger cannot see: touches, tombstones and scope changes."""
     pending: _Pending = session.info.pop(_KEY, None) or _Pending()
     if not pending:
         return
-    rows = pending.rows_by_org()
-    orgs = set(rows) | {t["org_id"] for t in pending.tombstones} | {
-        s["org_id"] for s in pending.scope}
-    for org_id in sorted(orgs):  # a fixed order: two orgs' counters never deadlock
-        version = next_version(session, org_id)
-        for model, ids in rows.get(org_id, {}).items():
-            session.execute(_stamp_statement(model),
-                            {"b_org": org_id, "b_ids": sorted(ids), "b_version": version})
-        tombs = [t for t in pending.tombstones if t["org_id"] == org_id]
-        if tombs:
-            session.execute(insert(Tombstone), [{**t, "id": new_id(), "sync_version": version}
-                                                for t in tombs])
-        scope = [s for s in pending.scope if s["org_id"] == org_id]
-        if scope:
-            session.execute(insert(ScopeChange), [{**s, "id": new_id(), "sync_version": version}
-                                                  for s in scope])
+    for org_id, by_model in sorted(pending.rows_by_org().items(), key=lambda item: item[0]):
+        for model, ids in by_model.items():
+            session.execute(_touch_statement(model), {"b_org": org_id, "b_ids": sorted(ids)})
+    if pending.tombstones:
+        session.execute(insert(Tombstone), [{**t, "id": new_id()} for t in pending.tombstones])
+    if pending.scope:
+        session.execute(insert(ScopeChange), [{**s, "id": new_id()} for s in pending.scope])
 
 
-def _finalise_marks(model, version: int) -> dict:
-    if not hasattr(model, "field_hlc"):
-        return {}
-    return {"field_hlc": func.fieldwork_finalise_marks(model.field_hlc, version)}
+# --- the clock's offset ------------------------------------------------------------------------
+
+_RANK_BITS = 12
+_RESTORE_MARGIN = 1_000_000  # transaction ids skipped when the clock had fallen behind
+
+# Where an older version may live: every synced table, the logs, the old per-organisation
+# counter, and the cursors devices were last given.
+_HIGHEST = """
+SELECT greatest({tables},
+                (SELECT max(value) FROM counters WHERE name = 'sync'),
+                (SELECT max(last_pulled_version) FROM sync_device_state))
+"""
 
 
-def _keep_updated_at(model) -> dict:
-    return {"updated_at": model.updated_at} if hasattr(model, "updated_at") else {}
-
-
-def _created_or(model, version: int):
-    return case((model.created_version == 0, version), else_=model.created_version)
+def advance_clock(conn: Connection) -> int | None:
+    """Make every future version higher than any version already in the database: after the
+    move from the counter scheme, and after a dump is restored into another cluster (whose
+    transaction ids start again from a low number). Returns the new offset, or None when the
+    clock was already ahead. Runs after every migration (dispatch.migrate)."""
+    tables = sorted({m.class_.__tablename__ for m in Base.registry.mappers
+                     if issubclass(m.class_, Synced)}) + [Tombstone.__tablename__,
+                                                          ScopeChange.__tablename__]
+    highest = conn.execute(text(_HIGHEST.format(tables=", ".join(
+        f"(SELECT max(sync_version) FROM {t})" for t in tables)))).scalar() or 0
+    next_xid, offset = conn.execute(text(
+        "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+        "fieldwork_sync_offset()")).one()
+    if (next_xid + offset) << _RANK_BITS > highest:
+        return None
+    offset = (highest >> _RANK_BITS) + 1 - next_xid + _RESTORE_MARGIN
+    conn.execute(text("CREATE OR REPLACE FUNCTION fieldwork_sync_offset() RETURNS bigint "
+                      f"LANGUAGE sql STABLE AS $$ SELECT {int(offset)}::bigint $$"))
+    return offset
 
 
 def _scope_of(obj) -> dict:
@@ -169,9 +159,11 @@ def _scope_of(obj) -> dict:
 @event.listens_for(Session, "after_flush")
 def _track(session: Session, flush_context) -> None:
     pending = _pending(session)
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Synced) and (obj in session.new or session.is_modified(obj)):
-            pending.rows.append((obj.org_id, type(obj), obj.id))
+    for obj in session.dirty:  # (new rows' versions are the trigger's; only scope is ours)
+        if type(obj).__tablename__ == "work_orders" and session.is_modified(obj):
+            _track_assignment(pending, obj)
+    for obj in session.new:
+        if type(obj).__tablename__ == "work_orders":
             _track_assignment(pending, obj)
     for obj in session.deleted:
         if isinstance(obj, Synced):
@@ -201,8 +193,9 @@ _BOOKKEEPING = frozenset({"field_hlc", "sync_version", "created_version", "updat
 @event.listens_for(Session, "before_flush")
 def _mark_fields(session: Session, flush_context, instances) -> None:
     """Remember, per column, when it was last written: a hybrid logical clock (for
-    last-writer-wins) and `v`, the version of the commit that wrote it (filled in by `stamp`).
-    A device that pulled at version C has not seen a write with `v` > C."""
+    last-writer-wins) and `v`, the version of the write (filled in by the trigger, which adds it
+    to every mark that has none). A device that pulled at version C has not seen a write with
+    `v` > C."""
     for obj in session.dirty:
         if not (isinstance(obj, Synced) and hasattr(obj, "field_hlc")):
             continue
@@ -233,7 +226,7 @@ def _mark(obj, columns: list[str], hlc_stamp: str | None, device: str | None) ->
         mark["by"] = device
     marks = dict(obj.field_hlc or {})
     for column in columns:
-        marks[column] = dict(mark)  # no "v" yet: stamp() adds this commit's version
+        marks[column] = dict(mark)  # no "v": the trigger adds this write's version
     obj.field_hlc = marks
 
 
@@ -267,9 +260,9 @@ def concurrent_edit(marks: dict | None, column: str, cursor: int, device: str | 
 
 @event.listens_for(Session, "before_commit")
 def _stamp_before_commit(session: Session) -> None:
-    # SQLAlchemy also fires before_commit when a savepoint is released: stamping there would
-    # take a version per savepoint (a push applies each record in one) and hold the counter
-    # lock for the rest of the transaction. Only the real commit stamps, once.
+    # SQLAlchemy also fires before_commit when a savepoint is released: only the real commit
+    # writes the journal (tombstones and scope changes of a savepoint rolled back later must
+    # not be written at all).
     if session.in_nested_transaction():
         return
     session.flush()

@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from dispatch import clock, queue, versioning
+from dispatch import clock, queue
 from dispatch.actors import Actor
 from dispatch.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dispatch.models import Organisation, Photo, Site, WorkOrder
@@ -45,8 +45,8 @@ def add_photo(session: Session, actor: Actor, cfg: MediaConfig, meta: dict,
     """`meta`: id (the device's), work_order_id, kind, caption, checklist_item_id, taken_at.
 
     Round trips: one query for scope, site, time zone and idempotency (`target`), one
-    INSERT … ON CONFLICT DO NOTHING RETURNING, the timeline row; the sync version is stamped
-    at commit (dispatch.versioning)."""
+    INSERT … ON CONFLICT DO NOTHING RETURNING, the timeline row; the sync version is the
+    trigger's (dispatch.versioning)."""
     actor.require(*UPLOADERS, action="add photos")
     sha = hashlib.sha256(data).hexdigest()
     found = target(session, actor, meta["work_order_id"], meta["id"], sha)
@@ -142,10 +142,7 @@ def _insert(session: Session, values: dict) -> Photo | None:
     upload of the same id (or of the same bytes on the work order) committed first. A conflict
     is not an error here, so the transaction stays usable without a savepoint. The statement is
     built once; the values go in as parameters (an ORM bulk INSERT of one row)."""
-    photo = session.scalars(_INSERT_PHOTO, [values]).one_or_none()
-    if photo is not None:
-        versioning.touch(session, photo)  # an INSERT statement is not a flush: stamp it too
-    return photo
+    return session.scalars(_INSERT_PHOTO, [values]).one_or_none()
 
 
 def check_image(data: bytes, cfg: MediaConfig) -> imaging.Inspected:

@@ -1,10 +1,11 @@
 """Pull: every change a device's user may see since its cursor, as WatermelonDB expects.
 
-Consistency: versions follow commit order (dispatch/versioning.py), so once the organisation's
-counter reads V every change with a version ≤ V is committed and visible. Every query is bounded
-by V: a row changed again while the pull runs (version > V) is left to the next pull, which
-starts at V — nothing is skipped, whatever the isolation level. Large pulls are paged against
-that fixed V; the cursor a client stores only moves to V with the last page.
+Consistency: the horizon V (dispatch/versioning.py) is a version below which every write has
+ended, so every change with a version ≤ V is final and visible, and every later write gets a
+version > V. Every query is bounded by V: a row changed again while the pull runs (version > V)
+is left to the next pull, which starts at V — nothing is skipped, whatever the isolation level.
+Large pulls are paged against that fixed V; the cursor a client stores only moves to V with the
+last page.
 
 Scope (technicians): the work orders assigned to them, those work orders' children (notes,
 checklist items, time entries, readings), and their sites with the assets installed there.
@@ -52,7 +53,7 @@ def pull(session: Session, actor: Actor, last_pulled_at: int, *, page: str | Non
     """`page_size` opts into paging (a stock WatermelonDB client that knows nothing of
     `next_page` gets everything at once and is never handed a cursor it must not store)."""
     token = _decode_page(page) if page else None
-    upper = token["v"] if token else store.version_now(session, actor.org_id)
+    upper = token["v"] if token else store.version_now(session)
     cursor = 0 if last_pulled_at > upper else last_pulled_at  # a cursor from a restored server
     plan = _plan(session, actor, cursor, upper)
     items = _ordered(plan)

@@ -1,7 +1,7 @@
 """The only SQL of the sync package: versions, scopes, changed rows, tombstones.
 
-Every read is bounded by an upper version V read from the organisation's counter first (see
-sync/pull.py for why that alone keeps pulls from skipping changes).
+Every read is bounded by an upper version V, the horizon read first (see sync/pull.py for why
+that alone keeps pulls from skipping changes).
 
 Cost (docs/benchmarks.md, "Offline sync"): a pull's time is mostly Python per round trip and per
 row, not the server's. So scopes are bound as one array (`= ANY(:ids)`: one parameter, the same
@@ -29,8 +29,8 @@ _SHADOWED = sorted({c.name for t in TABLES for c in t.columns if hasattr(Row, c.
 assert not _SHADOWED, f"synced columns shadow sqlalchemy Row attributes: {_SHADOWED}"
 
 
-def version_now(session: Session, org_id: str) -> int:
-    return current_version(session, org_id)
+def version_now(session: Session) -> int:
+    return current_version(session)
 
 
 def _among(column, ids: Iterable[str]):

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from dispatch import clock, versioning
+from dispatch import clock
 from dispatch.actors import Actor
 from dispatch.ids import new_id
 from dispatch.models import StockDiscrepancy, StockLevel, StockMovement
@@ -87,10 +87,10 @@ def _repair(session: Session, d: Difference) -> None:
     stmt = pg_insert(StockLevel).values(
         id=new_id(), org_id=d.org_id, part_id=d.part_id, location_id=d.location_id,
         on_hand=d.ledger_on_hand, reserved=d.ledger_reserved, updated_at=now)
-    level_id = session.execute(stmt.on_conflict_do_update(
+    session.execute(stmt.on_conflict_do_update(  # (the trigger gives the row a sync version)
         index_elements=[StockLevel.part_id, StockLevel.location_id],
         set_={"on_hand": stmt.excluded.on_hand, "reserved": stmt.excluded.reserved,
-              "updated_at": now}).returning(StockLevel.id)).scalar_one()
+              "updated_at": now}))
     session.add(StockDiscrepancy(
         org_id=d.org_id, part_id=d.part_id, location_id=d.location_id, kind="summary_mismatch",
         quantity=d.ledger_on_hand, detected_at=now, resolved_at=now,
@@ -98,5 +98,4 @@ def _repair(session: Session, d: Difference) -> None:
             "summary_on_hand": None if d.summary_on_hand is None else str(d.summary_on_hand),
             "summary_reserved": None if d.summary_reserved is None else str(d.summary_reserved),
             "ledger_reserved": str(d.ledger_reserved)}))
-    versioning.touch_row(session, StockLevel, d.org_id, level_id)
     session.flush()

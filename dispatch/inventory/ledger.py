@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from dispatch import clock, versioning
+from dispatch import clock
 from dispatch.actors import Actor
 from dispatch.errors import Conflict
 from dispatch.ids import new_id
@@ -80,7 +80,6 @@ def post(session: Session, actor: Actor, part: Part, location_id: str, kind: str
         _negative_balance(session, part, location_id, on_hand, movement_id, now)
     if minimum is not None:
         reorder_check(session, part, location_id, available, minimum, now)
-    versioning.touch_row(session, StockLevel, part.org_id, level_id)  # van stock syncs
     return Balance(level_id, on_hand, reserved, available, movement_id)
 
 
@@ -225,13 +224,12 @@ def post_many(session: Session, moves: list[Move]) -> None:
         "part_ids": [k[0] for k in keys], "location_ids": [k[1] for k in keys],
         "on_hands": [totals[k][0] for k in keys], "reserveds": [totals[k][1] for k in keys],
         "lasts": [totals[k][2] for k in keys], "at": now})
-    for level_id, part_id, location_id, on_hand, available, floor in levels:
+    for _level, part_id, location_id, on_hand, available, floor in levels:
         delta, _, last, part = totals[(part_id, location_id)]
         if on_hand < 0 and delta < 0:
             _negative_balance(session, part, location_id, on_hand, last, now)
         if floor is not None:
             reorder_check(session, part, location_id, available, floor, now)
-        versioning.touch_row(session, StockLevel, part.org_id, level_id)
 
 
 _MOVE_ARRAYS = ("org_ids", "part_ids", "location_ids", "kinds", "quantities", "on_hand_deltas",

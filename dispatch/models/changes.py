@@ -1,12 +1,13 @@
-"""Change tracking for offline sync: versions in commit order, tombstones, scope changes.
+"""Change tracking for offline sync: versions, tombstones, scope changes.
 
-Every synced table mixes in `Synced`. Its rows are stamped with the organisation's sync version
-when their transaction commits (see dispatch/versioning.py), so version order is commit order.
+Every synced table mixes in `Synced`. A trigger stamps its rows with a sync version as they are
+written (see dispatch/versioning.py); pulls read them below a horizon that only passes a version
+once its transaction has ended.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String
+from sqlalchemy import BigInteger, FetchedValue, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,13 +15,13 @@ from dispatch.models.base import Base, Tenanted, id_column
 
 
 class Synced:
-    """Rows a device may hold. `sync_version`: the commit that last changed the row;
-    `created_version`: the commit that created it (created vs updated in a pull)."""
+    """Rows a device may hold. `sync_version`: the write that last changed the row;
+    `created_version`: the write that created it (created vs updated in a pull). Both are the
+    trigger's: the ORM never sends them and reloads them when read after a write."""
 
-    # Server defaults too, so bulk loaders (COPY) may leave them out.
-    sync_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
-                                              server_default="0")
-    created_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
+    sync_version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0",
+                                              server_onupdate=FetchedValue())
+    created_version: Mapped[int] = mapped_column(BigInteger, nullable=False,
                                                  server_default="0")
     # The device whose push created the row: it already holds it, so its next pull sends the
     # row as `updated`, not `created` (WatermelonDB treats the latter as a sync error).
@@ -33,7 +34,7 @@ class Tombstone(Tenanted, Base):
     id: Mapped[str] = id_column()
     table_name: Mapped[str] = mapped_column(String(64), nullable=False)
     record_id: Mapped[str] = mapped_column(String(36), nullable=False)
-    sync_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sync_version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     # What a pull needs to decide who held the row: {"work_order_id": …, "assignee_id": …}
     scope: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     __table_args__ = (Index("ix_sync_tombstones_org_version", "org_id", "sync_version"),)
@@ -46,7 +47,7 @@ class ScopeChange(Tenanted, Base):
     technician_id: Mapped[str] = mapped_column(String(36), nullable=False)
     work_order_id: Mapped[str] = mapped_column(String(36), nullable=False)
     change: Mapped[str] = mapped_column(String(8), nullable=False)  # "enter" | "leave"
-    sync_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sync_version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     __table_args__ = (
         Index("ix_sync_scope_changes_tech_version", "technician_id", "sync_version"),
     )

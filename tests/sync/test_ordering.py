@@ -5,15 +5,16 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
-from dispatch import db, versioning
+from dispatch import db, migrate, versioning
 from dispatch.ids import new_id
 from dispatch.models import WorkOrder, WorkOrderNote
 from dispatch.workorders import service
 from sync.models import SyncConflict
 from sync.pull import pull
 from sync.push import push
+from tests.conftest import _admin_url
 from tests.factories import Factory
 
 pytestmark = pytest.mark.committing
@@ -28,11 +29,12 @@ def setup(committing_db):
         tech = make.technician(org)
         tech_user = s.get(type(dispatcher), tech.user_id)
         wo = make.work_order(org, by=dispatcher, assignee_id=tech.id)
+        other_wo = make.work_order(org, by=dispatcher, assignee_id=tech.id)
         ns = type("Setup", (), {})()
         ns.dispatcher = make.actor(dispatcher)
         ns.tech = make.actor(tech_user, tech, device_id="phone-1")
         ns.tablet = make.actor(tech_user, tech, device_id="tablet-1")
-        ns.wo_id = wo.id
+        ns.wo_id, ns.other_wo_id = wo.id, other_wo.id
     return ns
 
 
@@ -48,46 +50,50 @@ def _ids(result, table, verb):
 def test_a_transaction_committing_after_a_pull_is_not_skipped(setup):
     first = _pull(setup.tech, 0)
     cursor = first.timestamp
-    slow = db.new_session()  # T1: writes, takes its version, but has not committed yet
+    slow = db.new_session()  # T1: starts and writes, but does not commit yet
     service.update(slow, setup.dispatcher, setup.wo_id, {"description": "T1"},
                    service.ANY_VERSION)
     slow.flush()
-    versioning.stamp(slow)  # holds the organisation's counter row until it commits
     note_id = new_id()
-    done = threading.Event()
 
-    def fast_commit():  # T2: starts after T1, commits first (waits on T1's counter lock)
+    def fast_commit():  # T2: writes after T1 and commits first (on other work: no lock wait)
         with db.session_scope() as s:
             s.add(WorkOrderNote(id=note_id, org_id=setup.tech.org_id,
-                                work_order_id=setup.wo_id, body="T2"))
-        done.set()
+                                work_order_id=setup.other_wo_id, body="T2"))
+        committed.set()
 
+    committed = threading.Event()
     t2 = threading.Thread(target=fast_commit)
     t2.start()
-    middle = _pull(setup.tech, cursor)  # runs while T1 is still open
+    t2.join(timeout=30)
+    assert committed.is_set()
+    middle = _pull(setup.tech, cursor)  # T2 committed, T1 still open
+    # The horizon stops below T1: T2's note waits for the next pull with it (a pull that sent
+    # the note and moved past T1's version would skip T1's change forever).
+    assert middle.timestamp >= cursor
     assert setup.wo_id not in _ids(middle, "work_orders", "updated")
+    assert note_id not in _ids(middle, "work_order_notes", "created")
     slow.commit()
     slow.close()
-    t2.join(timeout=30)
-    assert done.is_set()
     rest = _pull(setup.tech, middle.timestamp)
     assert setup.wo_id in _ids(rest, "work_orders", "updated")
     assert note_id in _ids(rest, "work_order_notes", "created")
-    seen = _ids(middle, "work_order_notes", "created") | _ids(rest, "work_order_notes", "created")
-    assert note_id in seen
 
 
-def test_versions_follow_commit_order(setup):
-    with db.session_scope() as s:
-        before = versioning.current_version(s, setup.tech.org_id)
-    for text in ("a", "b", "c"):
+def test_every_write_is_above_every_earlier_horizon(setup):
+    horizon = versioning.current_version(db.new_session())
+    for description in ("a", "b", "c"):
         with db.session_scope() as s:
-            service.update(s, setup.dispatcher, setup.wo_id, {"description": text},
+            service.update(s, setup.dispatcher, setup.wo_id, {"description": description},
                            service.ANY_VERSION)
-    with db.session_scope() as s:
-        wo = s.get(WorkOrder, setup.wo_id)
-        assert wo.sync_version == before + 3
-        assert wo.field_hlc["description"]["v"] == wo.sync_version
+        with db.session_scope() as s:
+            wo = s.get(WorkOrder, setup.wo_id)
+            assert wo.sync_version > horizon
+            assert wo.field_hlc["description"]["v"] == wo.sync_version
+            assert wo.description == description
+            later = versioning.current_version(s)
+        assert later >= wo.sync_version  # committed, so below the next horizon
+        horizon = later
 
 
 def _note_push(wo_id, note_id):
@@ -150,18 +156,17 @@ def _notes(wo_id: str, *bodies: str) -> dict:
          "created_at": 1_795_000_000_000} for body in bodies], "updated": [], "deleted": []}}
 
 
-def test_a_push_takes_one_version_for_all_its_records(setup):
-    # Each record is applied in its own savepoint; releasing one must not stamp (that would
-    # take a version per record and hold the counter lock for the rest of the push).
-    before = versioning.current_version(db.new_session(), setup.tech.org_id)
+def test_a_push_is_one_transaction_between_two_horizons(setup):
+    before = versioning.current_version(db.new_session())
     with db.session_scope() as s:
         result = push(s, setup.tech, 0, _notes(setup.wo_id, "one", "two", "three"))
     assert not result.body["experimentalRejectedIds"], result.body
     with db.session_scope() as s:
         versions = s.scalars(select(WorkOrderNote.sync_version).where(
             WorkOrderNote.work_order_id == setup.wo_id)).all()
-        after = versioning.current_version(s, setup.tech.org_id)
-    assert len(versions) == 3 and set(versions) == {after} and after == before + 1
+        after = versioning.current_version(s)
+    assert len(versions) == 3 and len({v >> 12 for v in versions}) == 1  # one transaction
+    assert all(before < v <= after for v in versions)
 
 
 def test_a_rolled_back_savepoint_leaves_no_tombstone_scope_change_or_version(setup):
@@ -187,3 +192,37 @@ def test_a_rolled_back_savepoint_leaves_no_tombstone_scope_change_or_version(set
         assert s.get(WorkOrder, setup.wo_id).description == "kept"
     result = _pull(setup.tech, 0)
     assert note.id in _ids(result, "work_order_notes", "created")
+
+
+def test_a_writer_in_another_database_does_not_hold_pulls_back(setup, settings):
+    cursor = _pull(setup.tech, 0).timestamp
+    elsewhere = create_engine(_admin_url(settings))  # the cluster's `postgres` database
+    with elsewhere.connect() as other:
+        other.execute(text("SELECT pg_current_xact_id()"))  # a writer, open during the pull
+        note_id = new_id()
+        with db.session_scope() as s:
+            s.add(WorkOrderNote(id=note_id, org_id=setup.tech.org_id,
+                                work_order_id=setup.wo_id, body="not held back"))
+        assert note_id in _ids(_pull(setup.tech, cursor), "work_order_notes", "created")
+        other.rollback()
+    elsewhere.dispose()
+
+
+def test_the_clock_moves_past_versions_restored_from_another_cluster(setup, fresh_database_url):
+    # A dump restored into a new cluster brings versions (and device cursors) from transaction
+    # ids the new cluster has not reached yet: the upgrade must move the clock past them.
+    restored = versioning.current_version(db.new_session()) + (1 << 40)
+    with db.session_scope() as s:
+        s.execute(text("ALTER TABLE work_order_notes DISABLE TRIGGER fieldwork_sync_version"))
+        s.add(WorkOrderNote(id=new_id(), org_id=setup.tech.org_id, work_order_id=setup.wo_id,
+                            body="restored", sync_version=restored, created_version=restored))
+        s.flush()
+        s.execute(text("ALTER TABLE work_order_notes ENABLE TRIGGER fieldwork_sync_version"))
+    assert migrate.advance_sync_clock(fresh_database_url) is not None
+    assert migrate.advance_sync_clock(fresh_database_url) is None  # once is enough
+    assert versioning.current_version(db.new_session()) > restored
+    with db.session_scope() as s:
+        service.update(s, setup.dispatcher, setup.wo_id, {"description": "after the restore"},
+                       service.ANY_VERSION)
+    with db.session_scope() as s:
+        assert s.get(WorkOrder, setup.wo_id).sync_version > restored
