@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dispatch import clock, policies, scoring
@@ -86,7 +86,8 @@ def search(session: Session, actor: Actor, work_order_id: str, *, limit: int = 1
                   technician_id=technician_id)
     if technician_id is not None and not found:
         raise NotFound(f"technician {technician_id} not found", field="technician_id")
-    judged = [_judge(f, where.job, policy, config, relax) for f in found]
+    explain = technician_id is not None
+    judged = [_judge(f, where.job, policy, config, relax, explain) for f in found]
     excluded: dict[str, int] = {}
     for c in judged:
         if c.excluded:
@@ -97,17 +98,21 @@ def search(session: Session, actor: Actor, work_order_id: str, *, limit: int = 1
     return Result(wo, policy, where.job, judged, len(found), excluded)
 
 
+# Built once; the actor's scope (dispatch.workorders.access) is added per search.
+_LOAD = (select(WorkOrder, Organisation.timezone, DispatchPolicy)
+         .join(Organisation, Organisation.id == WorkOrder.org_id)
+         .outerjoin(DispatchPolicy, (DispatchPolicy.org_id == WorkOrder.org_id)
+                    & DispatchPolicy.is_active)
+         .where(WorkOrder.id == bindparam("work_order_id")))
+
+
 def _load(session: Session, actor: Actor, work_order_id: str,
           for_update: bool) -> tuple[WorkOrder, str, DispatchPolicy | None]:
     """The work order (as the actor may see it), its organisation's time zone and active
     policy, in one round trip: the whole search has a budget of a few milliseconds."""
-    stmt = access.scoped(
-        select(WorkOrder, Organisation.timezone, DispatchPolicy)
-        .join(Organisation, Organisation.id == WorkOrder.org_id)
-        .outerjoin(DispatchPolicy, (DispatchPolicy.org_id == WorkOrder.org_id)
-                   & DispatchPolicy.is_active)
-        .where(WorkOrder.id == work_order_id), actor)
-    row = session.execute(stmt.with_for_update(of=WorkOrder) if for_update else stmt).first()
+    stmt = access.scoped(_LOAD, actor)
+    stmt = stmt.with_for_update(of=WorkOrder) if for_update else stmt
+    row = session.execute(stmt, {"work_order_id": work_order_id}).first()
     if row is None:
         raise NotFound(f"work order {work_order_id} not found", field="id")
     wo, timezone, stored = row
@@ -159,9 +164,12 @@ def _where(wo: WorkOrder, timezone: str, policy: scoring.Policy,
 
 
 def _judge(f: scoring.Facts, job: scoring.Job, policy: scoring.Policy, config: SearchConfig,
-           relax: frozenset[str]) -> Candidate:
+           relax: frozenset[str], explain: bool) -> Candidate:
+    """`explain`: score even an excluded technician (asked about); a ranked search drops
+    the excluded ones, so it does not score them."""
     excluded = [e for e in scoring.exclusions(f, job, policy) if e.rule not in relax]
-    terms = scoring.breakdown(f, job, policy, config.speed_kmh)
+    terms = scoring.breakdown(f, job, policy, config.speed_kmh) if explain or not excluded \
+        else {}
     minutes = None if f.km is None else scoring.travel_minutes(f.km, config.speed_kmh)
     return Candidate(f, excluded, terms, scoring.total(terms), minutes)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dispatch import clock, ratelimit
@@ -97,16 +97,21 @@ def logout(session: Session, actor: Actor) -> None:
             session.flush()
 
 
+# Checked on every request: built once (building and keying the statement cost more than
+# running it), the token's user and session bound at each execution.
+_SESSION_CHECK = (
+    select(User.id, User.org_id, User.role, User.is_active, AuthSession.revoked_at,
+           Technician.id)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .outerjoin(Technician, Technician.user_id == User.id)
+    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("session_id")))
+
+
 def authenticate(session: Session, cfg: TokenConfig, access_token: str) -> Actor:
     """Bearer token → Actor; refuses revoked sessions and disabled users immediately."""
     claims = _decode(cfg, access_token, "access")
-    row = session.execute(
-        select(User.id, User.org_id, User.role, User.is_active, AuthSession.revoked_at,
-               Technician.id)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .outerjoin(Technician, Technician.user_id == User.id)
-        .where(User.id == claims["sub"], AuthSession.id == claims["sid"])
-    ).one_or_none()
+    row = session.execute(_SESSION_CHECK, {"user_id": claims["sub"],
+                                           "session_id": claims["sid"]}).one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthenticated("this session has ended; sign in again", code="session_ended")
     if not row.is_active:
