@@ -162,7 +162,8 @@ def _merge_update(session, actor, record: DeviceRecord, row, cursor: int,
                             found.optimistic)
     if status_target is not None:
         conflicts += _apply_status(session, actor, row, status_target,
-                                   record.values.get("status_reason"), cursor)
+                                   record.values.get("status_reason"), cursor,
+                                   optimistic=found.optimistic)
     record_conflicts(session, actor, record.table.name, row, conflicts)
     if _device_differs(record, row):
         # The device holds values the server did not take (lost merges, server-owned columns):
@@ -268,7 +269,7 @@ def _write_work_order(session, actor, row, values: dict) -> list[merge.Conflict]
 
 
 def _apply_status(session, actor, wo: WorkOrder, target: str, reason: str | None,
-                  cursor: int) -> list[merge.Conflict]:
+                  cursor: int, *, optimistic: bool) -> list[merge.Conflict]:
     server_changed = versioning.changed_since(wo.field_hlc, "status", cursor)
     decision = merge.decide_status(wo.status, target, server_changed=server_changed)
     conflicts = [decision.conflict] if decision.conflict else []
@@ -282,8 +283,11 @@ def _apply_status(session, actor, wo: WorkOrder, target: str, reason: str | None
         return [c for c in conflicts if c.winner != "device"] + [merge.Conflict(
             "status", wo.status, target, "transition_refused", "server")]
     for step in path:
+        # In the optimistic pass the row is the prefetched, locked one and the moves go out
+        # with the batch's flush; a refusal aborts the pass (then record by record).
         service.transition(session, actor, wo.id, step,
-                           reason=reason if step == target else None)
+                           reason=reason if step == target else None,
+                           locked=wo if optimistic else None, flush=not optimistic)
     return conflicts
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, FetchedValue, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from dispatch.models.base import Base, Tenanted, id_column
 
@@ -23,6 +23,12 @@ class Synced:
                                               server_onupdate=FetchedValue())
     created_version: Mapped[int] = mapped_column(BigInteger, nullable=False,
                                                  server_default="0")
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        # Not fetched back with RETURNING after an INSERT (the versions are the trigger's and
+        # rarely read in the writing transaction): a push inserts hundreds of rows at once.
+        return {"eager_defaults": False}
+
     # The device whose push created the row: it already holds it, so its next pull sends the
     # row as `updated`, not `created` (WatermelonDB treats the latter as a sync error).
     origin_device_id: Mapped[str | None] = mapped_column(String(64))

@@ -88,7 +88,7 @@ class WorkOrder(Tenanted, Timestamped, Synced, Base):
     # Optimistic concurrency: the ETag is derived from it, SQLAlchemy checks it on UPDATE.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": False}  # (see Synced)
     __table_args__ = (
         UniqueConstraint("org_id", "number"),
         ForeignKeyConstraint(["org_id", "type"],

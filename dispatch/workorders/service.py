@@ -125,8 +125,13 @@ def update(session: Session, actor: Actor, work_order_id: str, changes: dict[str
 
 
 def transition(session: Session, actor: Actor, work_order_id: str, target: str,
-               reason: str | None = None, expected_version: int | None = None) -> WorkOrder:
-    wo = access.load(session, actor, work_order_id, for_update=True)
+               reason: str | None = None, expected_version: int | None = None, *,
+               locked: WorkOrder | None = None, flush: bool = True) -> WorkOrder:
+    """`locked` and `flush` as for `update` (a sync push replays a device's moves in a batch)."""
+    if locked is not None and locked.id == work_order_id:
+        wo = locked
+    else:
+        wo = access.load(session, actor, work_order_id, for_update=True)
     _check_version(wo, expected_version, required=False)
     # Completion rules cost queries (type, photos): only a move to completed needs them.
     completing = target == "completed"
@@ -143,7 +148,8 @@ def transition(session: Session, actor: Actor, work_order_id: str, target: str,
     _set_status(session, actor, wo, target, reason)
     if target == "new":  # unassign / re-plan: the work goes back to the pool
         _set_assignee(session, actor, wo, None, reason)
-    session.flush()
+    if flush:
+        session.flush()
     return wo
 
 
