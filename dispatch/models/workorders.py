@@ -109,11 +109,9 @@ class WorkOrder(Tenanted, Timestamped, Synced, Base):
         # Free-text filter (`q`): trigram index so ILIKE '%word%' stays fast at a million rows.
         Index("ix_work_orders_text_trgm", text("(title || ' ' || description) gin_trgm_ops"),
               postgresql_using="gin"),
-        # The dispatcher's lists (migration 0002, docs/benchmarks.md). The first matches the
-        # list's `created_at DESC NULLS LAST, id DESC`; the WHERE clauses must list exactly
-        # dispatch.states.OPEN_STATUSES or the planner cannot use them for `open=True`.
-        Index("ix_work_orders_org_created_nulls_last", "org_id",
-              text("created_at DESC NULLS LAST"), text("id DESC")),
+        # The dispatcher's lists (migration 0002, docs/benchmarks.md): the WHERE clauses must
+        # list exactly dispatch.states.OPEN_STATUSES or the planner cannot use them for
+        # `open=True`. (Newest first is ix_work_orders_org_created: migration 0011.)
         Index("ix_work_orders_open_due", "org_id", "due_at", "id", postgresql_where=text(
             "status IN ('new', 'assigned', 'dispatched', 'en_route', 'in_progress', 'on_hold')")),
         Index("ix_work_orders_open_gist", "org_id", "status", "priority", "location",

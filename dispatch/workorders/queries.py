@@ -22,6 +22,7 @@ SORTS = {
     "due_at": WorkOrder.due_at, "scheduled_start": WorkOrder.scheduled_start,
     "number": WorkOrder.number, "priority": _PRIORITY_RANK,
 }
+_NULLABLE_SORTS = frozenset({"due_at", "scheduled_start"})
 
 
 @dataclass
@@ -134,7 +135,10 @@ def _order(sort: str) -> list[Any]:
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)} (prefix - for descending)",
                                field="sort")
     col = SORTS[key]  # priority ranks low < normal < high < urgent: "-priority" = most urgent
-    primary = col.desc().nulls_last() if desc else col.asc().nulls_last()
+    if key in _NULLABLE_SORTS:  # unscheduled / undated work last, in both directions
+        primary = col.desc().nulls_last() if desc else col.asc().nulls_last()
+    else:  # never null: the plain order matches ix_work_orders_org_created both ways
+        primary = col.desc() if desc else col.asc()
     tiebreak = WorkOrder.id.desc() if desc else WorkOrder.id.asc()
     return [primary, tiebreak]
 
