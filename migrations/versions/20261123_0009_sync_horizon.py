@@ -69,31 +69,19 @@ LANGUAGE sql VOLATILE AS $$
   FROM oldest
 $$;
 
+-- One trigger function for every table; its argument says what the table carries: 'row' (a
+-- synced row: versions of the write and of the creation), 'marks' (also per-column write marks,
+-- which get this write's version), 'log' (tombstones and scope changes: a version only).
 CREATE OR REPLACE FUNCTION fieldwork_sync_stamp() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   NEW.sync_version := fieldwork_sync_next();
-  IF TG_OP = 'INSERT' THEN
+  IF TG_ARGV[0] <> 'log' AND TG_OP = 'INSERT' THEN
     NEW.created_version := NEW.sync_version;
   END IF;
-  RETURN NEW;
-END $$;
-
-CREATE OR REPLACE FUNCTION fieldwork_sync_stamp_marks() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.sync_version := fieldwork_sync_next();
-  IF TG_OP = 'INSERT' THEN
-    NEW.created_version := NEW.sync_version;
+  IF TG_ARGV[0] = 'marks' THEN
+    NEW.field_hlc := fieldwork_finalise_marks(NEW.field_hlc, NEW.sync_version);
   END IF;
-  NEW.field_hlc := fieldwork_finalise_marks(NEW.field_hlc, NEW.sync_version);
-  RETURN NEW;
-END $$;
-
-CREATE OR REPLACE FUNCTION fieldwork_sync_stamp_log() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.sync_version := fieldwork_sync_next();
   RETURN NEW;
 END $$;
 """
@@ -102,12 +90,12 @@ END $$;
 def upgrade() -> None:
     op.execute(FUNCTIONS)
     for table in SYNCED:
-        function = "fieldwork_sync_stamp_marks" if table in WITH_MARKS else "fieldwork_sync_stamp"
+        kind = "marks" if table in WITH_MARKS else "row"
         op.execute(f"CREATE TRIGGER fieldwork_sync_version BEFORE INSERT OR UPDATE ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+                   f"FOR EACH ROW EXECUTE FUNCTION fieldwork_sync_stamp('{kind}')")
     for table in LOGS:
         op.execute(f"CREATE TRIGGER fieldwork_sync_version BEFORE INSERT ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION fieldwork_sync_stamp_log()")
+                   "FOR EACH ROW EXECUTE FUNCTION fieldwork_sync_stamp('log')")
     # The clock's offset is raised above the old scheme's versions by dispatch.migrate, after
     # every migration (it needs the data, and runs again after a restore).
 
@@ -115,7 +103,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (*SYNCED, *LOGS):
         op.execute(f"DROP TRIGGER IF EXISTS fieldwork_sync_version ON {table}")
-    for function in ("fieldwork_sync_stamp_log()", "fieldwork_sync_stamp_marks()",
-                     "fieldwork_sync_stamp()", "fieldwork_sync_horizon()",
+    for function in ("fieldwork_sync_stamp()", "fieldwork_sync_horizon()",
                      "fieldwork_sync_next()", "fieldwork_sync_offset()"):
         op.execute(f"DROP FUNCTION IF EXISTS {function}")
