@@ -61,6 +61,9 @@ class Settings:
     average_speed_kmh: int = 30
     position_fresh_minutes: int = 30
     breadcrumb_retention_days: int = 30
+    # Offline sync (issue #3): finished work stays on a technician's phone this many days after
+    # it finished (0: forever), so a first sync brings today's work, not years of history.
+    sync_finished_days: int = 30
     tile_url: str = ""
     tile_attribution: str = ""
     # Photo evidence (media/): originals and derivatives live under media_dir unless an
@@ -112,6 +115,7 @@ class Settings:
             average_speed_kmh=_int(env, "FIELDWORK_AVERAGE_SPEED_KMH", 30),
             position_fresh_minutes=_int(env, "FIELDWORK_POSITION_FRESH_MINUTES", 30),
             breadcrumb_retention_days=_int(env, "FIELDWORK_BREADCRUMB_RETENTION_DAYS", 30),
+            sync_finished_days=_int(env, "FIELDWORK_SYNC_FINISHED_DAYS", 30),
             tile_url=env.get("FIELDWORK_TILE_URL", ""),
             tile_attribution=env.get("FIELDWORK_TILE_ATTRIBUTION", ""),
             media_dir=Path(env.get("FIELDWORK_MEDIA_DIR")

@@ -7,8 +7,11 @@ is left to the next pull, which starts at V — nothing is skipped, whatever the
 Large pulls are paged against that fixed V; the cursor a client stores only moves to V with the
 last page.
 
-Scope (technicians): the work orders assigned to them, those work orders' children (notes,
-checklist items, time entries, readings), and their sites with the assets installed there.
+Scope (technicians): the work orders assigned to them — finished work (completed, closed,
+cancelled) only for `finished_days` after it finished, so a veteran's first sync brings the
+current work, not years of history — those work orders' children (notes, checklist items, time
+entries, readings), and their sites with the assets installed there. Work that ages out of the
+window stays on a phone that already holds it, as it was (it is finished: nothing more to do).
 A work order that entered the scope since the cursor arrives whole as `created`, however old its
 rows; one that left it is sent as `deleted` with its children and with sites no longer needed.
 Staff devices see the whole organisation.
@@ -19,9 +22,11 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from dispatch import clock
 from dispatch.actors import Actor
 from dispatch.errors import ValidationFailed
 from dispatch.inventory.locations import van_stock_ids
@@ -46,16 +51,19 @@ class _Plan:
     rows: dict[tuple[str, str], object] = field(default_factory=dict)
     device: str | None = None
     active: set[str] | None = None   # tables changed since the cursor (None: not known)
+    finished_since: datetime | None = None  # technicians: older finished work is out of scope
 
 
 def pull(session: Session, actor: Actor, last_pulled_at: int, *, page: str | None = None,
-         page_size: int | None = None) -> PullResult:
+         page_size: int | None = None, finished_days: int = 0) -> PullResult:
     """`page_size` opts into paging (a stock WatermelonDB client that knows nothing of
-    `next_page` gets everything at once and is never handed a cursor it must not store)."""
+    `next_page` gets everything at once and is never handed a cursor it must not store).
+    `finished_days`: how long finished work stays in a technician's scope (0: forever)."""
     token = _decode_page(page) if page else None
     upper = token["v"] if token else store.version_now(session)
     cursor = 0 if last_pulled_at > upper else last_pulled_at  # a cursor from a restored server
-    plan = _plan(session, actor, cursor, upper)
+    finished_since = clock.now() - timedelta(days=finished_days) if finished_days > 0 else None
+    plan = _plan(session, actor, cursor, upper, finished_since)
     items = _ordered(plan)
     start = _position_after(items, token["after"]) if token else 0
     size = page_size or len(items) or 1
@@ -74,8 +82,9 @@ def pull(session: Session, actor: Actor, last_pulled_at: int, *, page: str | Non
                       {"total": len(items), "page": len(chunk)})
 
 
-def _plan(session: Session, actor: Actor, cursor: int, upper: int) -> _Plan:
-    plan = _Plan(device=actor.device_id)
+def _plan(session: Session, actor: Actor, cursor: int, upper: int,
+          finished_since: datetime | None) -> _Plan:
+    plan = _Plan(device=actor.device_id, finished_since=finished_since)
     if cursor:
         plan.active = store.tables_with_changes(session, TABLES, actor.org_id, lo=cursor,
                                                 hi=upper)
@@ -112,7 +121,7 @@ def _since(session, plan: _Plan, table: Table, org_id: str, cursor: int, upper: 
 
 def _technician_plan(session, actor, plan, cursor, upper) -> None:
     org, tech = actor.org_id, actor.technician_id
-    site_of = store.assigned_work_orders(session, org, tech) if tech else {}
+    site_of = store.assigned_work_orders(session, org, tech, plan.finished_since) if tech else {}
     scope = set(site_of)
     entered, left = store.scope_moves(session, org, tech, cursor, upper) if tech else (set(), set())
     entered &= scope

@@ -13,6 +13,7 @@ objects: a first sync reads thousands of rows).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import String, and_, any_, bindparam, exists, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -38,10 +39,20 @@ def _among(column, ids: Iterable[str]):
     return column == any_(bindparam(None, list(ids), type_=ARRAY(String)))
 
 
-def assigned_work_orders(session: Session, org_id: str, technician_id: str) -> dict[str, str]:
-    """The technician's work orders, each with its site: {work order id: site id}."""
-    return dict(session.execute(select(WorkOrder.id, WorkOrder.site_id).where(
-        WorkOrder.org_id == org_id, WorkOrder.assignee_id == technician_id)).all())
+FINISHED = ("completed", "closed", "cancelled")
+
+
+def assigned_work_orders(session: Session, org_id: str, technician_id: str,
+                         finished_since: datetime | None = None) -> dict[str, str]:
+    """The technician's work orders, each with its site: {work order id: site id}. With
+    `finished_since`, work that finished before it is left out."""
+    stmt = select(WorkOrder.id, WorkOrder.site_id).where(
+        WorkOrder.org_id == org_id, WorkOrder.assignee_id == technician_id)
+    if finished_since is not None:
+        stmt = stmt.where(or_(WorkOrder.status.not_in(FINISHED),
+                              WorkOrder.status_changed_at.is_(None),
+                              WorkOrder.status_changed_at >= finished_since))
+    return dict(session.execute(stmt).all())
 
 
 def scope_moves(session: Session, org_id: str, technician_id: str, lo: int,

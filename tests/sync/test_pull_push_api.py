@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from dispatch import clock
 from dispatch.workorders import service
 from sync.registry import client_schema
 from tests.sync.conftest import ids, new_note, updated_row
@@ -233,3 +236,30 @@ def test_a_work_order_column_the_service_refuses_is_a_conflict_not_a_lost_push(
     assert outcome["status"] == "merged", outcome
     assert [c["column"] for c in outcome["conflicts"]] == ["resolution_notes"]
     assert r.json["outcomes"]["work_order_notes"][note["id"]]["status"] == "applied"
+
+
+def test_finished_work_leaves_the_first_sync_after_the_window(device_factory, world, job, make,
+                                                               session):
+    # FIELDWORK_SYNC_FINISHED_DAYS (30 in tests): a veteran's first sync brings current work
+    # and recently finished work, not years of history.
+    staff = make.actor(world.dispatcher)
+    recent, old, open_long_ago = (make.work_order(world.org, site=world.site, by=world.dispatcher,
+                                                  assignee_id=world.tech1.id) for _ in range(3))
+    for wo in (recent, old):
+        service.transition(session, staff, wo.id, "cancelled", reason="duplicate")
+    old.status_changed_at = clock.now() - timedelta(days=31)
+    open_long_ago.status_changed_at = clock.now() - timedelta(days=400)
+    session.commit()
+    phone = device_factory(world.tech1_user)
+    body = phone.pull()
+    assert ids(body, "work_orders", "created") == {job.id, recent.id, open_long_ago.id}
+    # A phone that already holds work that aged out is left alone: no error, nothing deleted.
+    old.status_changed_at = clock.now() - timedelta(days=1)
+    session.commit()
+    later = device_factory(world.tech1_user)
+    later.pull()
+    old.status_changed_at = clock.now() - timedelta(days=31)
+    session.commit()
+    again = later.pull()
+    assert old.id not in ids(again, "work_orders", "deleted")
+    assert later.row("work_orders", old.id) is not None

@@ -1,6 +1,6 @@
 """Offline sync (WatermelonDB protocol): pull, push, client schema, conflicts, diagnostics."""
 
-from flask import request
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from api import uow
@@ -28,8 +28,10 @@ def _cursor(raw) -> int:
 def pull(args):
     """Changes since `last_pulled_at`; pass `next_page` back as `page` until it is null."""
     actor = current_actor()
+    settings = current_app.config["FIELDWORK_SETTINGS"]
     result = pull_changes(uow.session(), actor, _cursor(args["last_pulled_at"]),
-                          page=args["page"], page_size=args["page_size"])
+                          page=args["page"], page_size=args["page_size"],
+                          finished_days=settings.sync_finished_days)
     if result.next_page is None:
         diagnostics.note_pull(actor, result.timestamp, args["schema_version"])
     return {"changes": result.changes, "timestamp": result.timestamp,
