@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import String, and_, any_, bindparam, exists, literal, or_, select, union_all
+from sqlalchemy import String, any_, bindparam, exists, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
@@ -46,25 +46,32 @@ def assigned_work_orders(session: Session, org_id: str, technician_id: str,
                          finished_since: datetime | None = None) -> dict[str, str]:
     """The technician's work orders, each with its site: {work order id: site id}. With
     `finished_since`, work that finished before it is left out."""
-    stmt = select(WorkOrder.id, WorkOrder.site_id).where(
-        WorkOrder.org_id == org_id, WorkOrder.assignee_id == technician_id)
-    if finished_since is not None:
-        stmt = stmt.where(or_(WorkOrder.status.not_in(FINISHED),
-                              WorkOrder.status_changed_at.is_(None),
-                              WorkOrder.status_changed_at >= finished_since))
-    return dict(session.execute(stmt).all())
+    params = {"b_org": org_id, "b_tech": technician_id, "b_since": finished_since}
+    return dict(session.execute(_ASSIGNED if finished_since is None else _ASSIGNED_RECENT,
+                                params).all())
+
+
+_ASSIGNED = select(WorkOrder.id, WorkOrder.site_id).where(
+    WorkOrder.org_id == bindparam("b_org"), WorkOrder.assignee_id == bindparam("b_tech"))
+_ASSIGNED_RECENT = _ASSIGNED.where(or_(WorkOrder.status.not_in(FINISHED),
+                                       WorkOrder.status_changed_at.is_(None),
+                                       WorkOrder.status_changed_at >= bindparam("b_since")))
 
 
 def scope_moves(session: Session, org_id: str, technician_id: str, lo: int,
                 hi: int) -> tuple[set[str], set[str]]:
     """Work orders that entered / left the technician's scope in versions (lo, hi]."""
-    rows = session.execute(select(ScopeChange.work_order_id, ScopeChange.change).where(
-        ScopeChange.org_id == org_id, ScopeChange.technician_id == technician_id,
-        ScopeChange.sync_version > lo, ScopeChange.sync_version <= hi))
+    rows = session.execute(_SCOPE_MOVES, {"b_org": org_id, "b_tech": technician_id,
+                                          "b_lo": lo, "b_hi": hi})
     entered, left = set(), set()
     for wo_id, change in rows:
         (entered if change == "enter" else left).add(wo_id)
     return entered, left
+
+
+_SCOPE_MOVES = select(ScopeChange.work_order_id, ScopeChange.change).where(
+    ScopeChange.org_id == bindparam("b_org"), ScopeChange.technician_id == bindparam("b_tech"),
+    ScopeChange.sync_version > bindparam("b_lo"), ScopeChange.sync_version <= bindparam("b_hi"))
 
 
 def site_ids_of(session: Session, work_order_ids: Iterable[str]) -> set[str]:
@@ -79,10 +86,28 @@ def tables_with_changes(session: Session, tables: Iterable[Table], org_id: str, 
     """Which tables hold any row of the organisation with a version in (lo, hi]: one round trip
     (an index probe per table) that lets an incremental pull skip the tables nothing happened
     in, instead of one query each."""
-    probes = [select(literal(t.name)).where(exists().where(
-        t.model.org_id == org_id, t.model.sync_version > lo, t.model.sync_version <= hi))
-        for t in tables]
-    return set(session.scalars(union_all(*probes))) if probes else set()
+    by_name = {t.name: t for t in tables}
+    if not by_name:
+        return set()
+    stmt = _probes(tuple(sorted(by_name)), lambda name: by_name[name])
+    return set(session.scalars(stmt, {"b_org": org_id, "b_lo": lo, "b_hi": hi}))
+
+
+# The pull's statements are built once per shape, values bound at execution: building and
+# cache-keying them again for every pull cost more CPU than the database spent running them.
+_statements: dict[tuple, object] = {}
+
+
+def _probes(names: tuple[str, ...], table_of):
+    key = ("probes", names)
+    if key not in _statements:
+        _statements[key] = union_all(*(
+            select(literal(name)).where(exists().where(
+                table_of(name).model.org_id == bindparam("b_org"),
+                table_of(name).model.sync_version > bindparam("b_lo"),
+                table_of(name).model.sync_version <= bindparam("b_hi")))
+            for name in names))
+    return _statements[key]
 
 
 def changed_rows(session: Session, table: Table, org_id: str, *, lo: int, hi: int,
@@ -91,16 +116,38 @@ def changed_rows(session: Session, table: Table, org_id: str, *, lo: int, hi: in
     """Rows of `table` with version in (lo, hi], restricted to a scope when one is given: the
     columns a device receives, plus what a pull decides with (id, created_version,
     origin_device_id, the withdrawn column), each readable as an attribute."""
-    model = table.model
-    stmt = select(*_columns(table)).where(model.org_id == org_id, model.sync_version <= hi)
-    if lo > 0:
-        stmt = stmt.where(model.sync_version > lo)
-    restriction = _restriction(model, ids, work_order_ids, site_ids)
-    if restriction is False:
-        return []
-    if restriction is not None:
-        stmt = stmt.where(restriction)
-    return list(session.execute(stmt.order_by(model.id)))
+    scope = {name: list(values) for name, values in (
+        ("ids", ids), ("work_order_ids", work_order_ids), ("site_ids", site_ids))
+        if values is not None}
+    if scope and not any(scope.values()):
+        return []  # a scope with nothing in it
+    scope = {name: values for name, values in scope.items() if values}
+    stmt = _changed_statement(table, tuple(sorted(scope)), lo > 0)
+    return list(session.execute(stmt, {"b_org": org_id, "b_lo": lo, "b_hi": hi,
+                                       **{f"b_{name}": v for name, v in scope.items()}}))
+
+
+def _changed_statement(table: Table, scope: tuple[str, ...], bounded_below: bool):
+    key = ("changed", table.name, scope, bounded_below)
+    if key not in _statements:
+        model = table.model
+        stmt = select(*_columns(table)).where(model.org_id == bindparam("b_org"),
+                                              model.sync_version <= bindparam("b_hi"))
+        if bounded_below:
+            stmt = stmt.where(model.sync_version > bindparam("b_lo"))
+        if scope:
+            stmt = stmt.where(or_(*(_scope_column(model, name) == any_(
+                bindparam(f"b_{name}", type_=ARRAY(String))) for name in scope)))
+        _statements[key] = stmt.order_by(model.id)
+    return _statements[key]
+
+
+def _scope_column(model, scope: str):
+    if scope == "ids":
+        return model.id
+    if scope == "work_order_ids":
+        return model.work_order_id
+    return Site.id if model is Site else Asset.site_id
 
 
 def _columns(table: Table) -> list:
@@ -110,30 +157,13 @@ def _columns(table: Table) -> list:
     return [getattr(table.model, name) for name in dict.fromkeys(names)]
 
 
-def _restriction(model, ids, work_order_ids, site_ids):
-    parts = []
-    if ids is not None:
-        ids = list(ids)
-        if ids:
-            parts.append(_among(model.id, ids))
-    if work_order_ids is not None:
-        wo_ids = list(work_order_ids)
-        if wo_ids:
-            parts.append(_among(model.work_order_id, wo_ids))
-    if site_ids is not None:
-        site_list = list(site_ids)
-        column = Site.id if model is Site else Asset.site_id
-        if site_list:
-            parts.append(_among(column, site_list))
-    if ids is None and work_order_ids is None and site_ids is None:
-        return None
-    return or_(*parts) if parts else False
-
-
 def tombstones(session: Session, org_id: str, *, lo: int, hi: int) -> list[Tombstone]:
-    return list(session.scalars(select(Tombstone).where(
-        Tombstone.org_id == org_id, and_(Tombstone.sync_version > lo,
-                                         Tombstone.sync_version <= hi))))
+    return list(session.scalars(_TOMBSTONES, {"b_org": org_id, "b_lo": lo, "b_hi": hi}))
+
+
+_TOMBSTONES = select(Tombstone).where(Tombstone.org_id == bindparam("b_org"),
+                                      Tombstone.sync_version > bindparam("b_lo"),
+                                      Tombstone.sync_version <= bindparam("b_hi"))
 
 
 def child_ids(session: Session, table: Table, work_order_ids: Iterable[str]) -> list[str]:
