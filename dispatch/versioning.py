@@ -114,7 +114,12 @@ def stamp(session: Session) -> None:
 # --- the clock's offset ------------------------------------------------------------------------
 
 _RANK_BITS = 12
-_RESTORE_MARGIN = 1_000_000  # transaction ids skipped when the clock had fallen behind
+# Transaction ids skipped when the clock had fallen behind (a restore): more than a cluster runs
+# between a backup and its restore, so a device's cursor from the lost cluster, which no table
+# remembers, is below every new version (its first pull, seeing a cursor above the horizon,
+# starts again from zero). Versions stay below 2**53, JavaScript's exact integers, for hundreds
+# of restores.
+_RESTORE_MARGIN = 1 << 32
 
 # Where an older version may live: every synced table, the logs, the old per-organisation
 # counter, and the cursors devices were last given.
