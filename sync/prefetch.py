@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dispatch.actors import Actor
@@ -55,9 +56,8 @@ def prefetch(session: Session, actor: Actor,
             ids[table_name].add(raw["id"])
         work_order_ids |= _work_order_ids(table_name, raw)
     for table_name in (name for name in BY_NAME if name in ids):   # registry order
-        model = BY_NAME[table_name].model
-        rows = session.scalars(select(model).where(model.id.in_(sorted(ids[table_name])))
-                               .order_by(model.id).with_for_update())
+        rows = session.scalars(_locked_rows(BY_NAME[table_name].model),
+                               {"b_ids": sorted(ids[table_name])})
         for row in rows:
             found.rows[(table_name, row.id)] = row
             if isinstance(getattr(row, "work_order_id", None), str):
@@ -66,6 +66,13 @@ def prefetch(session: Session, actor: Actor,
         found.work_orders = {wo.id: wo for wo in session.scalars(access.scoped(
             select(WorkOrder).where(WorkOrder.id.in_(sorted(work_order_ids))), actor))}
     return found
+
+
+@cache
+def _locked_rows(model):
+    # Built once per table (every push runs it): the ids are bound at execution.
+    return (select(model).where(model.id.in_(bindparam("b_ids", expanding=True)))
+            .order_by(model.id).with_for_update())
 
 
 def _work_order_ids(table_name: str, raw: Mapping) -> set[str]:
