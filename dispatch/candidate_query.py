@@ -28,7 +28,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 from psycopg import RawCursor
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dispatch import scoring
@@ -122,7 +124,11 @@ SELECT n.id, u.name, t.state, u.is_active, n.source, n.metres,
 FROM near n
 JOIN technicians t ON t.id = n.id
 JOIN users u ON u.id = t.user_id
-LEFT JOIN technician_capacities cap ON cap.technician_id = n.id
+-- A lookup per shortlisted technician (OFFSET 0 keeps it one): the generic plan otherwise
+-- hashes the whole capacities table for ≤ k rows.
+LEFT JOIN LATERAL (
+    SELECT c.max_jobs_per_day, c.max_work_minutes_per_day FROM technician_capacities c
+    WHERE c.technician_id = n.id OFFSET 0) cap ON true
 CROSS JOIN LATERAL (
     SELECT array_agg(r.code) AS codes, array_agg(ts.level) AS levels FROM req r
     JOIN technician_skills ts ON ts.technician_id = n.id AND ts.skill_id = r.skill_id) lv
@@ -234,15 +240,19 @@ def _run(session: Session, stmt: tuple[bytes, tuple[str, ...]], params: dict,
     sql, names = stmt
     values = [params[name] for name in names]
     connection = session.connection().connection.driver_connection
-    with RawCursor(connection) as cursor:
-        if not generic:
-            cursor.execute(sql, values)
-            return cursor.fetchall()
-        cursor.execute(b"SET LOCAL plan_cache_mode = force_generic_plan", prepare=False)
-        cursor.execute(sql, values, prepare=True)
-        rows = cursor.fetchall()
-        cursor.execute(b"SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
-        return rows
+    try:
+        with RawCursor(connection) as cursor:
+            if not generic:
+                cursor.execute(sql, values)
+                return cursor.fetchall()
+            cursor.execute(b"SET LOCAL plan_cache_mode = force_generic_plan", prepare=False)
+            cursor.execute(sql, values, prepare=True)
+            rows = cursor.fetchall()
+            cursor.execute(b"SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
+            return rows
+    except psycopg.Error as error:
+        # As SQLAlchemy would raise it, so api.errors maps it like any other statement's.
+        raise DBAPIError.instance(sql.decode(), values, error, psycopg.Error) from error
 
 
 # The columns of _FACTS, in order.
