@@ -18,7 +18,6 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import psycopg
-from sqlalchemy import event
 
 from bench.app_client import Client, make_app, noted_load
 from bench.common import (
@@ -30,7 +29,7 @@ from bench.common import (
     sqlalchemy_url,
     summary_ms,
 )
-from dispatch import clock, db, migrate
+from dispatch import candidate_query, clock, db, migrate
 
 NAME = "candidates"
 DOC = "candidate search (hard rules + policy score) at 10k technicians / 1M work orders"
@@ -134,24 +133,29 @@ def _sample(url: str, n: int) -> tuple[str, list[str]]:
 
 
 class Statements:
-    """Keeps the candidate query's SQL and parameters, to EXPLAIN it afterwards."""
+    """Keeps the candidate query's SQL and parameters, to EXPLAIN it afterwards. The statement
+    goes to psycopg directly (dispatch.candidate_query._run), past SQLAlchemy's events, so
+    that function is wrapped instead."""
 
     def __init__(self):
         self.sent: list = []
-        event.listen(db.engine(), "before_cursor_execute", self._keep)
+        run = candidate_query._run
 
-    def _keep(self, _conn, _cursor, statement, parameters, _context, _many) -> None:
-        if "FROM near n" in statement:
-            self.sent.append((statement, parameters))
+        def keep(session, stmt, params, generic=False):
+            sql, names = stmt
+            self.sent.append((sql, [params[name] for name in names]))
+            return run(session, stmt, params, generic)
+        candidate_query._run = keep
 
 
 def _explain(statements: list) -> dict:
     used: Counter = Counter()
     executed = []
     with db.engine().connect() as conn:
-        for statement, params in statements:
-            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + statement,
-                                        params).scalar()
+        cursor = psycopg.RawCursor(conn.connection.driver_connection)
+        for statement, values in statements:
+            cursor.execute(b"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + statement, values)
+            plan = cursor.fetchone()[0]
             plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]
             stack = [plan["Plan"]]
             while stack:
@@ -162,6 +166,7 @@ def _explain(statements: list) -> dict:
                 elif node["Node Type"] == "Seq Scan":
                     used["seq scan " + node["Relation Name"]] += 1
             executed.append(plan["Execution Time"] / 1000)
+        conn.rollback()
     sql = summary_ms(executed)
     return {"sql_p50_ms": sql["p50_ms"], "sql_p95_ms": sql["p95_ms"],
             "plan_indexes": dict(used.most_common())}

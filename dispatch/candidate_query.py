@@ -24,10 +24,13 @@ the reply can say which rule excludes them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+import psycopg
+from psycopg import RawCursor
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dispatch import scoring
@@ -108,7 +111,7 @@ near AS (
 _FACTS = f"""
 SELECT n.id, u.name, t.state, u.is_active, n.source, n.metres,
        CASE WHEN n.source = 'live' THEN t.last_position_at END AS position_at,
-       lv.levels, tr.restricted, tr.inside,
+       lv.codes, lv.levels, tr.restricted, tr.inside,
        sh.starts_at AS shift_start, sh.ends_at AS shift_end, sh.planned,
        off.kind AS leave_kind, off.starts_at AS leave_start, off.ends_at AS leave_end,
        CAST(d.day_start AT TIME ZONE :tz AS date) AS day, ld.jobs, ld.minutes,
@@ -121,9 +124,13 @@ SELECT n.id, u.name, t.state, u.is_active, n.source, n.metres,
 FROM near n
 JOIN technicians t ON t.id = n.id
 JOIN users u ON u.id = t.user_id
-LEFT JOIN technician_capacities cap ON cap.technician_id = n.id
+-- A lookup per shortlisted technician (OFFSET 0 keeps it one): the generic plan otherwise
+-- hashes the whole capacities table for ≤ k rows.
+LEFT JOIN LATERAL (
+    SELECT c.max_jobs_per_day, c.max_work_minutes_per_day FROM technician_capacities c
+    WHERE c.technician_id = n.id OFFSET 0) cap ON true
 CROSS JOIN LATERAL (
-    SELECT jsonb_object_agg(r.code, ts.level) AS levels FROM req r
+    SELECT array_agg(r.code) AS codes, array_agg(ts.level) AS levels FROM req r
     JOIN technician_skills ts ON ts.technician_id = n.id AND ts.skill_id = r.skill_id) lv
 CROSS JOIN LATERAL (
     SELECT EXISTS (SELECT 1 FROM technician_territories x WHERE x.technician_id = n.id)
@@ -151,18 +158,31 @@ CROSS JOIN LATERAL (
 ORDER BY n.metres NULLS LAST, n.id
 """
 
+
+def _raw(sql: str) -> tuple[bytes, tuple[str, ...]]:
+    """`:name` parameters as PostgreSQL's `$n`, and the names in `$n` order: the statement
+    goes to psycopg as is (see _run)."""
+    names: list[str] = []
+
+    def number(m: re.Match) -> str:
+        if m.group(1) not in names:
+            names.append(m.group(1))
+        return f"${names.index(m.group(1)) + 1}"
+    return re.sub(r"(?<![:\w]):(\w+)", number, sql).encode(), tuple(names)
+
+
 # At most one skill: each technician the KNN walks is checked with an index probe, and the
 # holders are only listed (inlined into `wide`) when the skill-first search runs.
-SHORTLIST_SQL = text(_COMMON + _HOLDERS.format(materialized="")
+SHORTLIST_SQL = _raw(_COMMON + _HOLDERS.format(materialized="")
                      + _SHORTLIST.format(skilled=_SKILLED.format(tech="x.id")) + _FACTS)
 # Several skills: the holders of all of them are few (≈ 250 of 10,000 for two skills) and the
 # skill-first search almost always runs, so they are listed once, up front, and serve both
 # the KNN filter (a hashed lookup instead of one probe per skill per technician walked) and
 # the skill-first search. Same rows as SHORTLIST_SQL; only the work differs.
-SHORTLIST_SEVERAL_SQL = text(_COMMON + _HOLDERS.format(materialized="MATERIALIZED ")
+SHORTLIST_SEVERAL_SQL = _raw(_COMMON + _HOLDERS.format(materialized="MATERIALIZED ")
                              + _SHORTLIST.format(skilled="x.id IN (SELECT id FROM holders)")
                              + _FACTS)
-ONE_SQL = text(_COMMON + _ONE + _FACTS)
+ONE_SQL = _raw(_COMMON + _ONE + _FACTS)
 
 
 @dataclass(frozen=True)
@@ -194,37 +214,63 @@ def facts(session: Session, where: Where, *, k: int, depth: int, need: int = 0,
         "k": k, "depth": depth, "need": need, "tech": technician_id,
     }
     if technician_id:
-        rows = session.execute(ONE_SQL, params).all()
+        rows = _run(session, ONE_SQL, params)
     else:
         several = len(job.required) > 1
-        rows = _planned_once(session, SHORTLIST_SEVERAL_SQL if several else SHORTLIST_SQL,
-                             params)
+        rows = _run(session, SHORTLIST_SEVERAL_SQL if several else SHORTLIST_SQL, params,
+                    generic=True)
     return [_facts(row) for row in rows]
 
 
-def _planned_once(session: Session, stmt, params: dict) -> list:
-    """Run the shortlist statement on its generic plan. psycopg prepares it after a few
-    executions, but PostgreSQL's cost comparison keeps re-planning it for every search's
-    parameters (custom plans), which costs 2-3.5 ms, about a third of the statement. Its best
-    plan does not depend on the parameters (bounded KNN walks, then per-technician lookups
-    for at most `k` rows), so the generic one is forced for this statement alone: set for the
-    transaction, then back to the default for what else the transaction runs (autodispatch
-    goes on to write). If the statement fails, the rollback undoes the setting too."""
-    connection = session.connection()
-    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-    rows = session.execute(stmt, params).all()
-    connection.exec_driver_sql("SET LOCAL plan_cache_mode = DEFAULT")
-    return rows
+def _run(session: Session, stmt: tuple[bytes, tuple[str, ...]], params: dict,
+         generic: bool = False) -> list[tuple]:
+    """The hot path of the search, so it goes to psycopg directly, on the session's
+    connection and transaction: through SQLAlchemy each execution cost ≈ 1 ms of Python
+    (text() compilation checks, result metadata, Row objects) and psycopg re-parsed the
+    statement's `%(name)s` placeholders every time (it caches that only for short
+    statements). A raw cursor takes `$n` as is and returns plain tuples.
+
+    `generic`: run on the generic plan. psycopg prepares the statement, but PostgreSQL's cost
+    comparison keeps re-planning it for every search's parameters (custom plans), which costs
+    2-3.5 ms, about a third of the statement. Its best plan does not depend on the parameters
+    (bounded KNN walks, then per-technician lookups for at most `k` rows), so the generic one
+    is forced for this statement alone: set for the transaction, then back to the default
+    for what else the transaction runs (autodispatch goes on to write). If the statement
+    fails, the rollback undoes the setting too."""
+    sql, names = stmt
+    values = [params[name] for name in names]
+    connection = session.connection().connection.driver_connection
+    try:
+        with RawCursor(connection) as cursor:
+            if not generic:
+                cursor.execute(sql, values)
+                return cursor.fetchall()
+            cursor.execute(b"SET LOCAL plan_cache_mode = force_generic_plan", prepare=False)
+            cursor.execute(sql, values, prepare=True)
+            rows = cursor.fetchall()
+            cursor.execute(b"SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
+            return rows
+    except psycopg.Error as error:
+        # As SQLAlchemy would raise it, so api.errors maps it like any other statement's.
+        raise DBAPIError.instance(sql.decode(), values, error, psycopg.Error) from error
 
 
-def _facts(row) -> scoring.Facts:
-    leave = (row.leave_kind, row.leave_start, row.leave_end) if row.leave_kind else None
+# The columns of _FACTS, in order.
+(_ID, _NAME, _STATE, _ACTIVE, _SOURCE, _METRES, _POSITION_AT, _CODES, _LEVELS, _RESTRICTED,
+ _INSIDE, _SHIFT_START, _SHIFT_END, _PLANNED, _LEAVE_KIND, _LEAVE_START, _LEAVE_END, _DAY,
+ _JOBS, _MINUTES, _MAX_JOBS, _MAX_MINUTES, _PREFERRED) = range(23)
+
+
+def _facts(row: tuple) -> scoring.Facts:
+    leave = (row[_LEAVE_KIND], row[_LEAVE_START], row[_LEAVE_END]) if row[_LEAVE_KIND] else None
+    metres, day, codes = row[_METRES], row[_DAY], row[_CODES]
+    levels = dict(zip(codes, row[_LEVELS], strict=True)) if codes else {}
     return scoring.Facts(
-        technician_id=row.id, name=row.name, state=row.state, is_active=row.is_active,
-        source=row.source, km=None if row.metres is None else row.metres / 1000,
-        position_at=row.position_at, levels=dict(row.levels or {}),
-        restricted=row.restricted, in_territory=row.inside, shift_start=row.shift_start,
-        shift_end=row.shift_end, planned_start=row.planned, leave=leave,
-        day=row.day.isoformat() if row.day else None, jobs=row.jobs, minutes=int(row.minutes),
-        max_jobs=row.max_jobs, max_minutes=row.max_minutes, preferred=bool(row.preferred),
+        technician_id=row[_ID], name=row[_NAME], state=row[_STATE], is_active=row[_ACTIVE],
+        source=row[_SOURCE], km=None if metres is None else metres / 1000,
+        position_at=row[_POSITION_AT], levels=levels,
+        restricted=row[_RESTRICTED], in_territory=row[_INSIDE], shift_start=row[_SHIFT_START],
+        shift_end=row[_SHIFT_END], planned_start=row[_PLANNED], leave=leave,
+        day=day.isoformat() if day else None, jobs=row[_JOBS], minutes=int(row[_MINUTES]),
+        max_jobs=row[_MAX_JOBS], max_minutes=row[_MAX_MINUTES], preferred=bool(row[_PREFERRED]),
     )
