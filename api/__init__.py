@@ -43,7 +43,8 @@ def _openapi_config(app: Flask) -> None:
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     observability.configure_logging(settings.log_level)
-    db.configure(settings.database_url)
+    db.configure(settings.database_url,
+                 idle_in_transaction_s=settings.db_idle_in_transaction_s)
     queue.configure(settings.redis_url, settings.queue_name)
 
     app = Flask("fieldwork")

@@ -23,15 +23,24 @@ _engine: Engine | None = None
 _factory: sessionmaker[Session] | None = None
 
 
-def configure(database_url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
-    """Create (or replace) the process-wide engine. Called by boundaries at start-up."""
+IDLE_IN_TRANSACTION_S = 600
+
+
+def configure(database_url: str, *, pool_size: int = 10, echo: bool = False,
+              idle_in_transaction_s: int = IDLE_IN_TRANSACTION_S) -> Engine:
+    """Create (or replace) the process-wide engine. Called by boundaries at start-up.
+
+    `idle_in_transaction_s`: PostgreSQL ends a session of ours left idle inside a transaction
+    this long (0: never). A writing transaction left open holds every device's sync pull back
+    (dispatch/versioning.py), so a stuck one must not live forever."""
     global _engine, _factory
     import dispatch.versioning  # noqa: F401 - registers the sync-version hooks on Session
     if _engine is not None:
         _engine.dispose()
     _engine = create_engine(
         database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-        echo=echo, future=True,
+        echo=echo, future=True, connect_args={
+            "options": f"-c idle_in_transaction_session_timeout={idle_in_transaction_s * 1000}"},
     )
     _factory = sessionmaker(bind=_engine, expire_on_commit=False)
     return _engine

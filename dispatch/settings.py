@@ -64,6 +64,9 @@ class Settings:
     # Offline sync (issue #3): finished work stays on a technician's phone this many days after
     # it finished (0: forever), so a first sync brings today's work, not years of history.
     sync_finished_days: int = 30
+    # A session of ours idle inside a transaction this long is ended by PostgreSQL (0: never):
+    # an open writing transaction holds every device's pull back.
+    db_idle_in_transaction_s: int = 600
     tile_url: str = ""
     tile_attribution: str = ""
     # Photo evidence (media/): originals and derivatives live under media_dir unless an
@@ -116,6 +119,7 @@ class Settings:
             position_fresh_minutes=_int(env, "FIELDWORK_POSITION_FRESH_MINUTES", 30),
             breadcrumb_retention_days=_int(env, "FIELDWORK_BREADCRUMB_RETENTION_DAYS", 30),
             sync_finished_days=_int(env, "FIELDWORK_SYNC_FINISHED_DAYS", 30),
+            db_idle_in_transaction_s=_int(env, "FIELDWORK_DB_IDLE_IN_TRANSACTION_S", 600),
             tile_url=env.get("FIELDWORK_TILE_URL", ""),
             tile_attribution=env.get("FIELDWORK_TILE_ATTRIBUTION", ""),
             media_dir=Path(env.get("FIELDWORK_MEDIA_DIR")

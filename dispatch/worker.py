@@ -34,7 +34,8 @@ class FieldworkWorker(Worker):
 
 
 def configure(settings: Settings) -> None:
-    db.configure(settings.database_url, pool_size=2)
+    db.configure(settings.database_url, pool_size=2,
+                 idle_in_transaction_s=settings.db_idle_in_transaction_s)
     queue.configure(settings.redis_url, settings.queue_name)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, exc, func, select, text
 
 from dispatch import db, migrate, versioning
 from dispatch.ids import new_id
@@ -226,3 +227,19 @@ def test_the_clock_moves_past_versions_restored_from_another_cluster(setup, fres
                        service.ANY_VERSION)
     with db.session_scope() as s:
         assert s.get(WorkOrder, setup.wo_id).sync_version > restored
+
+
+def test_a_session_left_idle_in_a_transaction_is_ended(committing_db, fresh_database_url):
+    # An open writing transaction holds every device's pull back: PostgreSQL must end one the
+    # application leaves idle (FIELDWORK_DB_IDLE_IN_TRANSACTION_S, 600 s by default).
+    with db.engine().connect() as conn:
+        assert conn.scalar(text("SHOW idle_in_transaction_session_timeout")) == "10min"
+    engine = db.configure(fresh_database_url, idle_in_transaction_s=1)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_current_xact_id()"))
+            time.sleep(1.5)
+            with pytest.raises(exc.DBAPIError):
+                conn.execute(text("SELECT 1"))
+    finally:
+        db.configure(fresh_database_url)
