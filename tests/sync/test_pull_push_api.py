@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from dispatch import clock
+from dispatch.ids import new_id
 from dispatch.workorders import service
 from sync.registry import client_schema
 from tests.sync.conftest import ids, new_note, updated_row
@@ -263,3 +265,21 @@ def test_finished_work_leaves_the_first_sync_after_the_window(device_factory, wo
     again = later.pull()
     assert old.id not in ids(again, "work_orders", "deleted")
     assert later.row("work_orders", old.id) is not None
+
+
+def test_a_write_made_with_plain_sql_reaches_the_next_pull(device_factory, world, job, session):
+    # Versions come from a trigger, not from the ORM: an UPDATE or INSERT written by hand (a
+    # bulk fix, a COPY, an import) is a change devices receive like any other.
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    session.execute(text("UPDATE work_orders SET description = 'fixed by hand' WHERE id = :id"),
+                    {"id": job.id})
+    note_id = new_id()
+    session.execute(text("INSERT INTO work_order_notes (id, org_id, work_order_id, body, "
+                         "created_at) VALUES (:id, :org, :wo, 'typed in psql', now())"),
+                    {"id": note_id, "org": world.org.id, "wo": job.id})
+    session.commit()
+    body = phone.pull()
+    assert ids(body, "work_orders", "updated") == {job.id}
+    assert phone.row("work_orders", job.id)["description"] == "fixed by hand"
+    assert ids(body, "work_order_notes", "created") == {note_id}
