@@ -89,10 +89,9 @@ def _create_append_only(session: Session, actor: Actor, record: DeviceRecord,
         _check_reading(session, actor, values, wo)
         values["technician_id"] = actor.technician_id
     known = {c.name for c in table.columns}
-    row = table.model(id=record.id, org_id=actor.org_id, origin_device_id=actor.device_id,
-                      **{k: v for k, v in values.items() if k in known})
-    session.add(row)  # flushed with the others: one multi-row INSERT per table
-    found.created[(table.name, record.id)] = row
+    found.insert(table.name, table.model, {
+        "id": record.id, "org_id": actor.org_id, "origin_device_id": actor.device_id,
+        **{k: v for k, v in values.items() if k in known}})
     return {"status": "applied", **_ignored(record)}
 
 

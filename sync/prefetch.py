@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from dispatch.actors import Actor
@@ -32,6 +32,10 @@ class Prefetched:
         # and the push is re-applied record by record (sync/push.py), so writes may skip
         # their own savepoints.
         self.optimistic = False
+        # New append-only rows (notes, time entries, readings) waiting to be written: plain
+        # INSERTs, not ORM objects — nothing reads them back in the push, and building and
+        # flushing hundreds of objects cost more than the database spent on them.
+        self.inserts: dict[type, list[dict]] = defaultdict(list)
 
     def existing(self, table_name: str, record_id: str):
         key = (table_name, record_id)
@@ -41,7 +45,30 @@ class Prefetched:
         """The optimistic savepoint was rolled back: forget what it created, and from now on
         apply each record (and each work-order column) in a savepoint of its own."""
         self.created.clear()
+        self.inserts.clear()
         self.optimistic = False
+
+    def insert(self, table_name: str, model: type, row: dict) -> None:
+        self.inserts[model].append(row)
+        self.created[(table_name, row["id"])] = _Inserted(row["org_id"])
+
+    def write_inserts(self, session: Session) -> None:
+        """One pipelined executemany per table and set of columns given."""
+        for model, rows in self.inserts.items():
+            by_columns: dict[frozenset, list[dict]] = defaultdict(list)
+            for row in rows:
+                by_columns[frozenset(row)].append(row)
+            for batch in by_columns.values():
+                session.execute(insert(model), batch)
+        self.inserts.clear()
+
+
+class _Inserted:
+    """What a later record of the same push needs to know of a row inserted before it."""
+    __slots__ = ("org_id",)
+
+    def __init__(self, org_id: str) -> None:
+        self.org_id = org_id
 
 
 def prefetch(session: Session, actor: Actor,

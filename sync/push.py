@@ -127,7 +127,8 @@ def _apply_together(session, actor, records, cursor, now_ms,
         for table_name, verb, raw in records:
             outcome = _apply(session, actor, table_name, verb, raw, cursor, now_ms, found)
             outcomes.add(table_name, _record_key(raw), outcome)
-        savepoint.commit()   # flushes: the new rows go in as one INSERT per table
+        found.write_inserts(session)
+        savepoint.commit()   # flushes the rest
     except (protocol.RecordError, DomainError, IntegrityError):
         savepoint.rollback()
         return None
@@ -139,10 +140,12 @@ def _apply_one(session, actor, table_name, verb, raw, cursor, now_ms, outcomes,
     savepoint = session.begin_nested()
     try:
         outcome = _apply(session, actor, table_name, verb, raw, cursor, now_ms, found)
+        found.write_inserts(session)
         savepoint.commit()
     except (protocol.RecordError, DomainError) as exc:
         savepoint.rollback()
         found.created.pop((table_name, _record_key(raw)), None)
+        found.inserts.clear()
         outcome = {"status": "rejected", "code": exc.code, "reason": exc.message}
         _remember_rejection(session, actor, table_name, _record_key(raw), outcome, raw)
     outcomes.add(table_name, _record_key(raw), outcome)
