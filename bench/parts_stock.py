@@ -117,7 +117,7 @@ def _stream(url: str, params: dict, shape: dict, plan: list[tuple[int, int, list
             lines_per_push: int, seed: int) -> tuple[list[float], int, tuple]:
     """One device stream after another, on one connection: (seconds per push, lines, the
     last push for the replay check)."""
-    import dispatch.versioning  # noqa: F401 - the commit-time stamping hooks
+    import dispatch.versioning  # noqa: F401 - the hooks that log tombstones and scope changes
     engine = create_engine(url, pool_size=1)
     rng, now_ms = random.Random(seed), int(time.time() * 1000)
     per_push, lines, last = [], 0, None
@@ -218,7 +218,7 @@ def main(argv: list[str]) -> int:
         progress(f"loading the parts dataset into {redacted(url)}")
         load = gen.load(url, params, hash_password("fieldwork"))
         dataset = gen.loaded(url, params)
-    import dispatch.versioning  # noqa: F401 - the commit-time stamping hooks
+    import dispatch.versioning  # noqa: F401 - the hooks that log tombstones and scope changes
     engine = create_engine(sqlalchemy_url(url), pool_size=2)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)

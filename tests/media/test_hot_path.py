@@ -1,6 +1,6 @@
 """The upload hot path and the worker's start-up, as tuned for the media benchmarks: one query
 for scope and idempotency, an INSERT … ON CONFLICT that resolves concurrent retries without a
-savepoint, the sync version still stamped at commit, and job modules preloaded in the worker
+savepoint, the sync version stamped by the trigger, and job modules preloaded in the worker
 parent without keeping a database socket to leak into forked horses."""
 
 from __future__ import annotations
