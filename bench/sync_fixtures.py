@@ -58,6 +58,26 @@ class Bench:
                  "(a quarter of its technicians)")
         return self.techs[start:start + count]
 
+    def unused(self, name: str, count: int) -> list[Tech]:
+        """`count` technicians of the benchmark's quarter that no earlier run of it used, and
+        mark them used: a benchmark that moves work through its lifecycle would otherwise find
+        it further along on every run (more completions, fewer edits), and runs would not
+        compare."""
+        quarter = self.slice(name, len(self.techs) // len(SLICES))
+        with self.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE IF NOT EXISTS bench_used_technicians "
+                              "(bench text, technician_id text, PRIMARY KEY (bench, "
+                              "technician_id))"))
+            used = set(conn.scalars(text("SELECT technician_id FROM bench_used_technicians "
+                                         "WHERE bench = :b"), {"b": name}))
+            fresh = [t for t in quarter if t.id not in used][:count]
+            if len(fresh) < count:
+                fail(f"only {len(fresh)} technicians left that earlier {name} runs did not use: "
+                     "reload the dataset (`fieldwork bench datagen -- --sync-records --force`)")
+            conn.execute(text("INSERT INTO bench_used_technicians VALUES (:b, :t)"),
+                         [{"b": name, "t": t.id} for t in fresh])
+        return fresh
+
 
 def fail(message: str) -> NoReturn:
     """Stop the benchmark with a reason (`fieldwork bench` does not print SystemExit's)."""

@@ -2,8 +2,9 @@
 `sync.push.push(session, actor, cursor, changes)` followed by the session's commit (where
 versions are stamped), on a connection already open.
 
-Per iteration, a different technician of the benchmark's quarter (topped up to `--scope` work
-orders, `--open` of them open) first syncs (untimed) and builds, from the rows it holds, a push
+Per iteration, a different technician of the benchmark's quarter that no earlier run used (so
+runs compare: their work has not been moved along by a previous run; topped up to `--scope`
+work orders, `--open` of them open) first syncs (untimed) and builds, from the rows it holds, a push
 of new notes, checklist answers, work-order edits (description, plus the next status move where
 the technician may make one) and new time entries; the push is timed, then the very same body
 from the same device is pushed again (a lost response retried) and timed: it must be answered
@@ -97,7 +98,7 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     rng = random.Random(args.seed)
     bench = open_bench(resolve_database_url(args.database_url))
-    techs = bench.slice("push", args.iterations + 1)
+    techs = bench.unused("push", args.iterations + 1)
     with Session(bench.engine) as session:
         for tech in techs:
             top_up(session, bench.org_id, tech.id, args.scope, open_min=args.open)
