@@ -283,3 +283,32 @@ def test_a_write_made_with_plain_sql_reaches_the_next_pull(device_factory, world
     assert ids(body, "work_orders", "updated") == {job.id}
     assert phone.row("work_orders", job.id)["description"] == "fixed by hand"
     assert ids(body, "work_order_notes", "created") == {note_id}
+
+
+def test_checklist_answers_apply_and_mark_only_what_was_written(device_factory, world, job,
+                                                                 session):
+    from dispatch.models import ChecklistItem
+    items = [ChecklistItem(id=new_id(), org_id=world.org.id, work_order_id=job.id, position=i,
+                           label=label, kind=kind) for i, (label, kind) in enumerate(
+        [("Isolate the supply", "check"), ("Pressure (bar)", "number"),
+         ("Remarks", "text")])]
+    session.add_all(items)
+    session.commit()
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    tick, number, remark = (phone.row("checklist_items", item.id) for item in items)
+    r = phone.push({"checklist_items": {"created": [], "deleted": [], "updated": [
+        updated_row(tick, checked=True), updated_row(number, value_number=2.5),
+        updated_row(remark, value_text="Seal replaced")]}})
+    assert r.status_code == 200 and not r.json["experimentalRejectedIds"], r.json
+    for item in items:
+        session.refresh(item)
+    assert (items[0].checked, items[0].completed_by) == (True, world.tech1_user.id)
+    assert (items[1].value_number, items[1].checked, items[1].completed_by) == (2.5, False, None)
+    assert (items[2].value_text, items[2].value_number) == ("Seal replaced", None)
+    # Write marks (for later merges) only for what the device or the server wrote: a column
+    # written with its unchanged value to batch the UPDATEs was written by nobody.
+    assert {"checked", "completed_by", "completed_at"} <= set(items[0].field_hlc)
+    assert not {"value_number", "value_text"} & set(items[0].field_hlc)
+    assert set(items[1].field_hlc) == {"value_number"}
+    assert set(items[2].field_hlc) == {"value_text"}
