@@ -102,7 +102,7 @@ def stamp(session: Session) -> None:
     pending: _Pending = session.info.pop(_KEY, None) or _Pending()
     if not pending:
         return
-    for org_id, by_model in sorted(pending.rows_by_org().items(), key=lambda item: item[0]):
+    for org_id, by_model in pending.rows_by_org().items():
         for model, ids in by_model.items():
             session.execute(_touch_statement(model), {"b_org": org_id, "b_ids": sorted(ids)})
     if pending.tombstones:
@@ -121,12 +121,10 @@ _RANK_BITS = 12
 # of restores.
 _RESTORE_MARGIN = 1 << 32
 
-# Where an older version may live: every synced table, the logs, the old per-organisation
-# counter, and the cursors devices were last given.
+# Where an older version may live: every synced table, the logs and the old per-organisation
+# counter. (Devices' cursors live only on the devices and in Redis: the margin covers them.)
 _HIGHEST = """
-SELECT greatest({tables},
-                (SELECT max(value) FROM counters WHERE name = 'sync'),
-                (SELECT max(last_pulled_version) FROM sync_device_state))
+SELECT greatest({tables}, (SELECT max(value) FROM counters WHERE name = 'sync'))
 """
 
 
@@ -164,12 +162,8 @@ def _scope_of(obj) -> dict:
 @event.listens_for(Session, "after_flush")
 def _track(session: Session, flush_context) -> None:
     pending = _pending(session)
-    for obj in session.dirty:  # (new rows' versions are the trigger's; only scope is ours)
-        if type(obj).__tablename__ == "work_orders" and session.is_modified(obj):
-            _track_assignment(pending, obj)
-    for obj in session.new:
-        if type(obj).__tablename__ == "work_orders":
-            _track_assignment(pending, obj)
+    for obj in (*session.new, *session.dirty):  # (versions are the trigger's; scope is ours)
+        _track_assignment(pending, obj)
     for obj in session.deleted:
         if isinstance(obj, Synced):
             pending.tombstones.append({"org_id": obj.org_id, "table_name": obj.__tablename__,

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import String, any_, bindparam, exists, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from dispatch import states
 from dispatch.models import Asset, ScopeChange, Site, Tombstone, WorkOrder
 from dispatch.versioning import current_version
-from sync.registry import TABLES, Table
+from sync.registry import BY_NAME, TABLES, Table
 
 # Rows of changed_rows() are read by attribute (`row.status`): no synced column may shadow
 # an attribute of the row itself.
@@ -34,12 +36,14 @@ def version_now(session: Session) -> int:
     return current_version(session)
 
 
-def _among(column, ids: Iterable[str]):
-    """`column = ANY(:ids)`, the ids bound as one array parameter."""
-    return column == any_(bindparam(None, list(ids), type_=ARRAY(String)))
+def _among(column, ids: Iterable[str] | None = None, *, name: str | None = None):
+    """`column = ANY(:ids)`, the ids bound as one array parameter (given now, or by `name` at
+    execution)."""
+    value = {} if name else {"value": list(ids)}
+    return column == any_(bindparam(name, type_=ARRAY(String), **value))
 
 
-FINISHED = ("completed", "closed", "cancelled")
+FINISHED = ("completed", *sorted(states.TERMINAL))
 
 
 def assigned_work_orders(session: Session, org_id: str, technician_id: str,
@@ -86,28 +90,22 @@ def tables_with_changes(session: Session, tables: Iterable[Table], org_id: str, 
     """Which tables hold any row of the organisation with a version in (lo, hi]: one round trip
     (an index probe per table) that lets an incremental pull skip the tables nothing happened
     in, instead of one query each."""
-    by_name = {t.name: t for t in tables}
-    if not by_name:
+    names = tuple(sorted({t.name for t in tables}))
+    if not names:
         return set()
-    stmt = _probes(tuple(sorted(by_name)), lambda name: by_name[name])
-    return set(session.scalars(stmt, {"b_org": org_id, "b_lo": lo, "b_hi": hi}))
+    return set(session.scalars(_probes(names), {"b_org": org_id, "b_lo": lo, "b_hi": hi}))
 
 
 # The pull's statements are built once per shape, values bound at execution: building and
 # cache-keying them again for every pull cost more CPU than the database spent running them.
-_statements: dict[tuple, object] = {}
-
-
-def _probes(names: tuple[str, ...], table_of):
-    key = ("probes", names)
-    if key not in _statements:
-        _statements[key] = union_all(*(
-            select(literal(name)).where(exists().where(
-                table_of(name).model.org_id == bindparam("b_org"),
-                table_of(name).model.sync_version > bindparam("b_lo"),
-                table_of(name).model.sync_version <= bindparam("b_hi")))
-            for name in names))
-    return _statements[key]
+@cache
+def _probes(names: tuple[str, ...]):
+    return union_all(*(
+        select(literal(name)).where(exists().where(
+            BY_NAME[name].model.org_id == bindparam("b_org"),
+            BY_NAME[name].model.sync_version > bindparam("b_lo"),
+            BY_NAME[name].model.sync_version <= bindparam("b_hi")))
+        for name in names))
 
 
 def changed_rows(session: Session, table: Table, org_id: str, *, lo: int, hi: int,
@@ -122,24 +120,23 @@ def changed_rows(session: Session, table: Table, org_id: str, *, lo: int, hi: in
     if scope and not any(scope.values()):
         return []  # a scope with nothing in it
     scope = {name: values for name, values in scope.items() if values}
-    stmt = _changed_statement(table, tuple(sorted(scope)), lo > 0)
+    stmt = _changed_statement(table.name, tuple(sorted(scope)), lo > 0)
     return list(session.execute(stmt, {"b_org": org_id, "b_lo": lo, "b_hi": hi,
                                        **{f"b_{name}": v for name, v in scope.items()}}))
 
 
-def _changed_statement(table: Table, scope: tuple[str, ...], bounded_below: bool):
-    key = ("changed", table.name, scope, bounded_below)
-    if key not in _statements:
-        model = table.model
-        stmt = select(*_columns(table)).where(model.org_id == bindparam("b_org"),
-                                              model.sync_version <= bindparam("b_hi"))
-        if bounded_below:
-            stmt = stmt.where(model.sync_version > bindparam("b_lo"))
-        if scope:
-            stmt = stmt.where(or_(*(_scope_column(model, name) == any_(
-                bindparam(f"b_{name}", type_=ARRAY(String))) for name in scope)))
-        _statements[key] = stmt.order_by(model.id)
-    return _statements[key]
+@cache
+def _changed_statement(table_name: str, scope: tuple[str, ...], bounded_below: bool):
+    table = BY_NAME[table_name]
+    model = table.model
+    stmt = select(*_columns(table)).where(model.org_id == bindparam("b_org"),
+                                          model.sync_version <= bindparam("b_hi"))
+    if bounded_below:
+        stmt = stmt.where(model.sync_version > bindparam("b_lo"))
+    if scope:
+        stmt = stmt.where(or_(*(_among(_scope_column(model, name), name=f"b_{name}")
+                                for name in scope)))
+    return stmt.order_by(model.id)
 
 
 def _scope_column(model, scope: str):
