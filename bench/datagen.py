@@ -359,7 +359,7 @@ def _load_org(cur: psycopg.Cursor, org: Org, seed: int, password_hash: str,
     counts["work_orders"] = copy_rows(cur, "work_orders", columns, rows, every=100_000)
     _copy(cur, "counters", [(org.id, "work_order", org.work_orders)])
     if sync_records:
-        counts.update(datagen_sync.load(cur, org.id, org.staff["dispatcher"], SYNC_START, END,
+        counts.update(datagen_sync.load(cur, org.id, org.staff["dispatcher"], SYNC_START,
                                         EQUIPMENT))
     return counts
 

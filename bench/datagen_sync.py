@@ -107,7 +107,7 @@ BODIES = ["Customer not on site, called back.", "Part ordered, second visit need
           "Tested after repair: working."]
 
 
-def load(cur: psycopg.Cursor, org_id: str, author_id: str, start: float, end: float,
+def load(cur: psycopg.Cursor, org_id: str, author_id: str, start: float,
          equipment: Iterable[str]) -> dict[str, int]:
     """Fill the sync tables of one organisation (after its sites and work orders)."""
     params = {"org": org_id, "author": author_id, "start": start, "labels": LABELS,
