@@ -7,6 +7,8 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
+from dispatch import heap
+
 
 def settings(bind: str = "127.0.0.1:8000", workers: int = 2) -> dict[str, object]:
     """The one place gunicorn is tuned; values are gunicorn setting names."""
@@ -32,7 +34,16 @@ def settings(bind: str = "127.0.0.1:8000", workers: int = 2) -> dict[str, object
         "control_socket_disable": True,
         # Worker heartbeats on tmpfs: a slow or overlay disk must not make workers look hung.
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+        # Once a worker has built its app: freeze what start-up made, so the garbage collector
+        # stops walking it in the middle of requests (dispatch/heap.py).
+        "post_worker_init": settle_heap,
     }
+
+
+def settle_heap(worker) -> None:
+    """gunicorn's post_worker_init hook (runs in the worker, after the app is loaded)."""
+    frozen = heap.settle()
+    worker.log.debug("froze %d start-up objects", frozen)
 
 
 class _FieldworkApplication(BaseApplication):

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bench.common import sqlalchemy_url
+from bench.common import like_a_server, sqlalchemy_url
 from dispatch.settings import Settings
 
 BENCH_PASSWORD = "fieldwork"   # bench.datagen.PASSWORD
@@ -22,7 +22,9 @@ def make_app(database_url: str):
         database_url=sqlalchemy_url(database_url),
         redis_url=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         log_level="WARNING")   # no access log line per request in the measurement
-    return create_app(settings)
+    app = create_app(settings)
+    like_a_server()   # as gunicorn's post_worker_init does once a worker has its app
+    return app
 
 
 class Client:

@@ -22,6 +22,15 @@ SERVER_SETTINGS = ("shared_buffers", "work_mem", "effective_cache_size", "mainte
                    "random_page_cost", "max_parallel_workers_per_gather", "jit")
 
 
+def like_a_server() -> None:
+    """Benchmarks that time the product's code in their own process run it as a server process
+    does once started (gunicorn's post_worker_init, the RQ worker): what start-up built frozen
+    out of the garbage collector's walks (dispatch/heap.py). Call it after the set-up, before
+    the first timed call."""
+    from dispatch import heap
+    heap.settle()
+
+
 # -- output ------------------------------------------------------------------------------------
 
 def progress(message: str) -> None:

@@ -25,6 +25,7 @@ from bench.common import (
     add_database_option,
     dataset_info,
     emit,
+    like_a_server,
     progress,
     resolve_database_url,
     sqlalchemy_url,
@@ -226,6 +227,7 @@ def main(argv: list[str]) -> int:
     recorder, rng = Recorder(engine), random.Random(args.seed)
     with engine.connect() as conn, Session(bind=conn) as session:
         ctx = _context(conn)
+        like_a_server()
         progress(f"warm-up: {args.warmup} calls per kind ({', '.join(kinds)})")
         sent = _warm_up(session, recorder, rng, ctx, kinds, args.warmup)
         progress(f"measuring: {args.iterations} calls per kind, interleaved")

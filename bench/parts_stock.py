@@ -25,6 +25,7 @@ from bench.common import (
     add_database_option,
     emit,
     ensure_database,
+    like_a_server,
     progress,
     redacted,
     resolve_database_url,
@@ -222,6 +223,7 @@ def main(argv: list[str]) -> int:
     engine = create_engine(sqlalchemy_url(url), pool_size=2)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
+    like_a_server()
     progress(f"{args.lookups} stock lookups")
     looked = lookups(engine, params, shape, args.lookups, rng)
     progress(f"{args.pushes} pushes of {args.lines} parts used, {args.workers} stream(s)")

@@ -17,7 +17,7 @@ from collections import Counter
 
 from sqlalchemy.orm import Session
 
-from bench.common import add_database_option, emit, progress, resolve_database_url
+from bench.common import add_database_option, emit, like_a_server, progress, resolve_database_url
 from bench.sync_fixtures import open_bench, top_up
 from bench.sync_profile import profiled
 from bench.sync_pull import diagnose, measure
@@ -58,6 +58,7 @@ def main(argv: list[str]) -> int:
     progress(f"{len(techs)} technicians topped up to {args.scope} work orders ({moved} moved)")
     cases = {"large": [(bench.actor(t), 0) for t in techs]}
     benches = {"large": bench}
+    like_a_server()
     if args.warmup:
         measure(benches, cases, args.warmup, rng)
     progress(f"measuring: {args.rounds} rounds x {len(techs)} first syncs")

@@ -22,6 +22,7 @@ from bench.common import (
     add_database_option,
     emit,
     libpq_url,
+    like_a_server,
     progress,
     resolve_database_url,
     summary_ms,
@@ -139,6 +140,7 @@ def main(argv: list[str]) -> int:
     for name, bench in benches.items():
         progress(f"{name}: preparing {args.technicians} technicians")
         cases[name] = prepare(bench, args.technicians, args.scope, args.changes, rng)
+    like_a_server()
     if args.warmup:
         measure(benches, cases, args.warmup, rng)
     progress(f"measuring: {args.rounds} rounds x {args.technicians} pulls per dataset")

@@ -20,7 +20,14 @@ from collections import Counter
 
 from sqlalchemy.orm import Session
 
-from bench.common import add_database_option, emit, progress, resolve_database_url, summary_ms
+from bench.common import (
+    add_database_option,
+    emit,
+    like_a_server,
+    progress,
+    resolve_database_url,
+    summary_ms,
+)
 from bench.sync_fixtures import (
     Bench,
     device_batch,
@@ -102,6 +109,7 @@ def main(argv: list[str]) -> int:
     with Session(bench.engine) as session:
         for tech in techs:
             top_up(session, bench.org_id, tech.id, args.scope, open_min=args.open)
+    like_a_server()
     progress(f"warm-up push, then {args.iterations} pushes of {args.changes} changes")
     recorder = Statements(bench.engine)
     warm = iteration(bench, techs[0], args, rng, recorder)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from rq import Worker
 from rq.worker import SimpleWorker
 
-from dispatch import db, queue
+from dispatch import db, heap, queue
 from dispatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ def run(settings: Settings, *, burst: bool = False, with_scheduler: bool = True,
         simple: bool = False, preload_modules: Iterable[str] = ()) -> None:
     configure(settings)
     preload(preload_modules)
+    heap.settle()   # what preload built is shared with every horse and never garbage
     worker_cls = SimpleWorker if simple else FieldworkWorker
     worker = worker_cls([queue.queue()], connection=queue.connection())
     log.info("worker listening on %s (burst=%s)", settings.queue_name, burst)
