@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from dispatch.actors import Actor
@@ -21,6 +21,7 @@ from dispatch.ids import is_valid_id
 from dispatch.models import WorkOrder
 from dispatch.workorders import access
 from sync.registry import BY_NAME
+from sync.store import among
 
 
 class Prefetched:
@@ -91,15 +92,14 @@ def prefetch(session: Session, actor: Actor,
                 work_order_ids.add(row.work_order_id)
     if work_order_ids:
         found.work_orders = {wo.id: wo for wo in session.scalars(access.scoped(
-            select(WorkOrder).where(WorkOrder.id.in_(sorted(work_order_ids))), actor))}
+            select(WorkOrder).where(among(WorkOrder.id, sorted(work_order_ids))), actor))}
     return found
 
 
 @cache
 def _locked_rows(model):
     # Built once per table (every push runs it): the ids are bound at execution.
-    return (select(model).where(model.id.in_(bindparam("b_ids", expanding=True)))
-            .order_by(model.id).with_for_update())
+    return select(model).where(among(model.id, name="b_ids")).order_by(model.id).with_for_update()
 
 
 def _work_order_ids(table_name: str, raw: Mapping) -> set[str]:
