@@ -32,3 +32,20 @@ def test_migrations_mirror_every_model(connection):
     diffs = [d for d in compare_metadata(context, Base.metadata)
              if _table_name(d) not in EXTENSION_TABLES]
     assert diffs == []
+
+
+def test_every_tenanted_table_can_find_an_organisations_rows_by_index():
+    """Tables lost their index of org_id alone where another starts with it (migration 0012):
+    every table with org_id must still have a whole-table index or unique constraint led by it,
+    for lookups by organisation and the foreign key's checks."""
+    unserved = []
+    for table in Base.metadata.tables.values():
+        if "org_id" not in table.c:
+            continue
+        leads = {next(iter(ix.columns)).name for ix in table.indexes
+                 if ix.dialect_options["postgresql"].get("where") is None and len(ix.columns)}
+        leads |= {next(iter(c.columns)).name for c in table.constraints
+                  if type(c).__name__ in ("UniqueConstraint", "PrimaryKeyConstraint")}
+        if "org_id" not in leads:
+            unserved.append(table.name)
+    assert unserved == []
