@@ -107,8 +107,10 @@ class WorkOrder(Tenanted, Timestamped, Synced, Base):
         Index("ix_work_orders_org_sync", "org_id", "sync_version"),
         Index("ix_work_orders_assignee_sync", "assignee_id", "sync_version"),
         # Free-text filter (`q`): trigram index so ILIKE '%word%' stays fast at a million rows.
+        # A small pending list (migration 0013): its merge into the index runs in whichever
+        # write fills it, so the limit bounds that write's stall.
         Index("ix_work_orders_text_trgm", text("(title || ' ' || description) gin_trgm_ops"),
-              postgresql_using="gin"),
+              postgresql_using="gin", postgresql_with={"gin_pending_list_limit": 512}),
         # The dispatcher's lists (migration 0002, docs/benchmarks.md): the WHERE clauses must
         # list exactly dispatch.states.OPEN_STATUSES or the planner cannot use them for
         # `open=True`. (Newest first is ix_work_orders_org_created: migration 0011.)
