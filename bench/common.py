@@ -93,7 +93,23 @@ def machine(database_url: str | None = None) -> dict:
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "ram_gib": ram_gib(),
             "python": platform.python_version(), "postgres": postgres,
             # Other work on the machine skews every figure: say how busy it was at the end.
-            "loadavg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}
+            "loadavg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+            "cpu_probe_ms": cpu_probe_ms()}
+
+
+def cpu_probe_ms(runs: int = 5) -> float:
+    """Milliseconds for a fixed pure-Python loop, the best of `runs`. The shared machine's
+    speed drifts — the same loop took 320 to 670 ms within a minute on 2026-11-23, with nothing
+    else running in the guest — so every result says how fast the machine was when it ended
+    (lower is faster; ≈ 10 ms on the benchmark machine at its quickest)."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        total = 0
+        for i in range(200_000):
+            total += i * i
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1000, 2)
 
 
 # -- timing ------------------------------------------------------------------------------------
