@@ -235,8 +235,8 @@ def _run(session: Session, stmt: tuple[bytes, tuple[str, ...]], params: dict,
     2-3.5 ms, about a third of the statement. Its best plan does not depend on the parameters
     (bounded KNN walks, then per-technician lookups for at most `k` rows), so the generic one
     is forced for this statement alone: set for the transaction, then back to the default
-    for what else the transaction runs (autodispatch goes on to write). If the statement
-    fails, the rollback undoes the setting too."""
+    for what else the transaction runs (autodispatch goes on to write), the three sent in one
+    round trip (a pipeline). If the statement fails, the rollback undoes the setting too."""
     sql, names = stmt
     values = [params[name] for name in names]
     connection = session.connection().connection.driver_connection
@@ -245,11 +245,12 @@ def _run(session: Session, stmt: tuple[bytes, tuple[str, ...]], params: dict,
             if not generic:
                 cursor.execute(sql, values)
                 return cursor.fetchall()
-            cursor.execute(b"SET LOCAL plan_cache_mode = force_generic_plan", prepare=False)
-            cursor.execute(sql, values, prepare=True)
-            rows = cursor.fetchall()
-            cursor.execute(b"SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
-            return rows
+            with RawCursor(connection) as setting, connection.pipeline():
+                setting.execute(b"SET LOCAL plan_cache_mode = force_generic_plan",
+                                prepare=False)
+                cursor.execute(sql, values, prepare=True)
+                setting.execute(b"SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
+            return cursor.fetchall()
     except psycopg.Error as error:
         # As SQLAlchemy would raise it, so api.errors maps it like any other statement's.
         raise DBAPIError.instance(sql.decode(), values, error, psycopg.Error) from error

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 from collections.abc import Callable, Iterator
 
+import psycopg
+from psycopg.pq import ConnStatus
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -38,12 +42,36 @@ def configure(database_url: str, *, pool_size: int = 10, echo: bool = False,
     if _engine is not None:
         _engine.dispose()
     _engine = create_engine(
-        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-        echo=echo, future=True, connect_args={
+        database_url, pool_size=pool_size, max_overflow=pool_size, echo=echo, future=True,
+        connect_args={
             "options": f"-c idle_in_transaction_session_timeout={idle_in_transaction_s * 1000}"},
     )
+    event.listen(_engine, "checkout", _alive)
     _factory = sessionmaker(bind=_engine, expire_on_commit=False)
     return _engine
+
+
+def _alive(dbapi_connection, _record, _proxy) -> None:
+    """A pooled connection is checked before each use without a round trip. SQLAlchemy's
+    `pool_pre_ping` sends `SELECT 1` at every checkout — one more statement in every request
+    and job (6 % of the API workers' time under sync load, docs/benchmarks.md). A connection
+    the server ended while it sat in the pool (a restart, a terminated backend, an idle
+    timeout) has a socket that is readable: the server's last words and end of file. Only then
+    is the server asked; a dead connection raises DisconnectionError, and the pool replaces it
+    with a new one before handing it out. What neither check can see is a peer that vanished
+    without closing (a network cut): the first statement fails, and the pool is invalidated
+    as on any disconnect."""
+    if dbapi_connection.closed or dbapi_connection.pgconn.status != ConnStatus.OK:
+        raise DisconnectionError("connection closed while pooled")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if not poller.poll(0):
+        return   # nothing arrived while the connection was idle: it is as it was returned
+    try:
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except psycopg.Error as error:
+        raise DisconnectionError(f"connection ended while pooled: {error}") from error
 
 
 def engine() -> Engine:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from dispatch import candidates, clock
 from dispatch.models import User
@@ -313,3 +316,26 @@ def test_other_organisations_technicians_are_never_candidates(session, make, av,
     with pytest.raises(Exception) as err:
         search(session, staff, wo, technician_id=stranger.id)
     assert getattr(err.value, "code", None) == "not_found"
+
+
+def test_the_generic_plan_is_forced_for_the_search_statement_alone(session, make, av, org, site,
+                                                                  staff):
+    near = av.technician(org, {}, km=2)
+    assert ids(search(session, staff, work(make, org, site))) == [near.id]
+    # The transaction goes on (autodispatch writes next) with the server's own plan choice.
+    assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+
+
+def test_a_failing_search_statement_raises_as_sqlalchemy_would(session, make, av, org, site,
+                                                                staff, monkeypatch):
+    av.technician(org, {}, km=2)
+    wo = work(make, org, site)
+    monkeypatch.setattr(candidates, "_where", lambda *a: dataclasses.replace(
+        real_where(*a), timezone="Not/A_Zone"))
+    with pytest.raises(DBAPIError, match="time zone"):
+        search(session, staff, wo)
+    session.rollback()
+    assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+
+
+real_where = candidates._where
