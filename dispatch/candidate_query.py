@@ -12,7 +12,9 @@ Shape of the query, and why:
 2. *Rare skills.* When fewer than `need` (the number of candidates asked for) of those
    nearest technicians hold the skills, a skill-first branch (technician_skills by skill,
    intersected, then ordered by distance) takes over; a one-time filter means it costs
-   nothing otherwise.
+   nothing otherwise. Work needing several skills goes skill-first straight away when their
+   holders are no more than the KNN walks would visit: ranking them all is cheaper than the
+   walks, and exact (the walks can miss a holder just past their depth).
 3. *Facts for the shortlist only* (≤ k rows): territory containment (territories covering the
    site, found once through the GiST index on `territories.area`), the first shift that leaves
    room for the work, overlapping time off, the day's load through the partial index
@@ -89,7 +91,7 @@ wide AS MATERIALIZED (
            CASE WHEN {_FRESH} THEN t.last_position ELSE t.home_base END AS pos,
            CASE WHEN {_FRESH} THEN 'live' ELSE 'home' END AS source
     FROM technicians t
-    WHERE (SELECT count(*) FROM knn) < :need AND cardinality(CAST(:codes AS text[])) > 0
+    WHERE {{skill_first}} AND cardinality(CAST(:codes AS text[])) > 0
       AND t.org_id = :org AND t.state <> 'off' AND t.id IN (SELECT id FROM holders)),
 pool AS (
     SELECT * FROM knn WHERE NOT EXISTS (SELECT 1 FROM wide)
@@ -171,17 +173,23 @@ def _raw(sql: str) -> tuple[bytes, tuple[str, ...]]:
     return re.sub(r"(?<![:\w]):(\w+)", number, sql).encode(), tuple(names)
 
 
+# When the skill-first search runs: too few of the nearest hold the skills.
+_FEW_NEAR = "(SELECT count(*) FROM knn) < :need"
+# … or (several skills) the holders are no more than the two KNN walks would visit; evaluated
+# first, so the walks only run when it is false.
+_FEW_HOLDERS = f"((SELECT count(*) FROM holders) <= 2 * :depth OR {_FEW_NEAR})"
+
 # At most one skill: each technician the KNN walks is checked with an index probe, and the
 # holders are only listed (inlined into `wide`) when the skill-first search runs.
-SHORTLIST_SQL = _raw(_COMMON + _HOLDERS.format(materialized="")
-                     + _SHORTLIST.format(skilled=_SKILLED.format(tech="x.id")) + _FACTS)
-# Several skills: the holders of all of them are few (≈ 250 of 10,000 for two skills) and the
-# skill-first search almost always runs, so they are listed once, up front, and serve both
-# the KNN filter (a hashed lookup instead of one probe per skill per technician walked) and
-# the skill-first search. Same rows as SHORTLIST_SQL; only the work differs.
+SHORTLIST_SQL = _raw(_COMMON + _HOLDERS.format(materialized="") + _SHORTLIST.format(
+    skilled=_SKILLED.format(tech="x.id"), skill_first=_FEW_NEAR) + _FACTS)
+# Several skills: the holders of all of them are few (≈ 220 of 10,000 for two skills), so they
+# are listed once, up front, and usually ranked directly (≈ 1.3 ms less than walking first,
+# docs/benchmarks.md); when they are many, they serve the KNN filter as a hashed lookup
+# instead of one probe per skill per technician walked.
 SHORTLIST_SEVERAL_SQL = _raw(_COMMON + _HOLDERS.format(materialized="MATERIALIZED ")
-                             + _SHORTLIST.format(skilled="x.id IN (SELECT id FROM holders)")
-                             + _FACTS)
+                             + _SHORTLIST.format(skilled="x.id IN (SELECT id FROM holders)",
+                                                 skill_first=_FEW_HOLDERS) + _FACTS)
 ONE_SQL = _raw(_COMMON + _ONE + _FACTS)
 
 

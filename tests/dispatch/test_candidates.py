@@ -297,6 +297,25 @@ def test_rare_skills_are_found_beyond_the_nearest_technicians(session, make, av,
     assert ids(search(session, staff, wo, limit=5)) == [rare.id]
 
 
+def test_work_needing_several_skills_ranks_every_holder_exactly(session, make, av, org, site,
+                                                               staff, monkeypatch):
+    """The nearest-position walks stop after `depth` positions, live and home apart: a holder
+    whose fresh position lies just past the live walk would be missed while the home walk
+    finds enough farther ones. With few holders of every skill, all of them are ranked."""
+    monkeypatch.setattr(candidates, "DEPTH_FACTOR", 1)
+    av.policy(org, rules={"shortlist_size": 10})   # k = 10, each walk visits 10 positions
+    for n in range(10):                              # on the road nearby, wrong skills
+        av.seen(av.technician(org, {"electrical": 1}, km=30 + n), km=0.2 + n / 10,
+                at=NOW - timedelta(minutes=5))
+    just_past = av.technician(org, {"hvac": 2, "lifts": 2}, km=40)
+    av.seen(just_past, km=1.5, at=NOW - timedelta(minutes=5))
+    farther = [av.technician(org, {"hvac": 2, "lifts": 2}, km=3 + n) for n in range(6)]
+    wo = work(make, org, site, required_skills=[{"skill": "hvac", "level": 1},
+                                                {"skill": "lifts", "level": 1}])
+    assert ids(search(session, staff, wo, limit=3)) == [just_past.id, farther[0].id,
+                                                        farther[1].id]
+
+
 def test_limit_and_shortlist_bound_the_reply(session, make, av, org, site, staff):
     for km in range(1, 16):
         av.technician(org, km=km)
