@@ -316,6 +316,23 @@ def test_work_needing_several_skills_ranks_every_holder_exactly(session, make, a
                                                         farther[1].id]
 
 
+@pytest.mark.parametrize("needed", [2, 3])
+def test_every_required_skill_is_held_at_its_own_level(session, make, av, org, site, staff,
+                                                       needed):
+    """Two skills and three or more are searched by different statements (a merge of two
+    index ranges, a grouping): both keep each skill's own level."""
+    codes = ["hvac", "lifts", "electrical"][:needed]
+    full = av.technician(org, dict.fromkeys(codes, 3), km=4)
+    av.technician(org, {**dict.fromkeys(codes, 3), codes[-1]: 1}, km=1)   # last one too low
+    av.technician(org, dict.fromkeys(codes[:-1], 3), km=2)                  # last one missing
+    av.technician(org, {codes[-1]: 3}, km=3)                                # only the last
+    wo = work(make, org, site, required_skills=[{"skill": c, "level": 2} for c in codes])
+    result = search(session, staff, wo)
+    assert ids(result) == [full.id]
+    # Found by the statement itself, not left to the rules to exclude.
+    assert (result.shortlisted, result.excluded) == (1, {})
+
+
 def test_limit_and_shortlist_bound_the_reply(session, make, av, org, site, staff):
     for km in range(1, 16):
         av.technician(org, km=km)
