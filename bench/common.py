@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 BENCH_DATABASE = "fieldwork_bench"
 MAINTENANCE_DATABASE = "postgres"
 SERVER_SETTINGS = ("shared_buffers", "work_mem", "effective_cache_size", "maintenance_work_mem",
-                   "random_page_cost", "max_parallel_workers_per_gather", "jit")
+                   "random_page_cost", "max_parallel_workers_per_gather", "jit", "autovacuum",
+                   "max_wal_size", "synchronous_commit")
 
 
 def like_a_server() -> None:

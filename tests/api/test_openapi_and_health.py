@@ -48,3 +48,9 @@ def test_every_response_carries_a_request_id(client):
     assert r.headers["X-Request-ID"] == "abc-123"
     r = client.c.get("/nope")
     assert r.status_code == 404 and r.json["request_id"] == r.headers["X-Request-ID"]
+
+
+def test_every_response_says_how_long_the_server_took(client):
+    for r in (client.c.get("/readyz"), client.c.get("/nope")):
+        name, _, duration = r.headers["Server-Timing"].partition(";dur=")
+        assert name == "app" and 0 < float(duration) < 60_000
