@@ -20,6 +20,8 @@ PERIODIC = [
     (jobs.purge_ended_sessions, "17 * * * *", {"keep_days": 7}),
     (locations.purge_breadcrumbs, "41 3 * * *", {}),  # FIELDWORK_BREADCRUMB_RETENTION_DAYS
     (queue.enqueue_now, "*/15 * * * *", {"func": "media.jobs.expire_uploads"}),
+    # finished work leaves phones when FIELDWORK_SYNC_FINISHED_DAYS have passed
+    (queue.enqueue_now, "29 * * * *", {"func": "sync.aging.age_out_finished_work"}),
 ]
 
 

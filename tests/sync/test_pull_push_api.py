@@ -10,6 +10,7 @@ from sqlalchemy import text
 from dispatch import clock
 from dispatch.ids import new_id
 from dispatch.workorders import service
+from sync import aging
 from sync.registry import client_schema
 from tests.sync.conftest import ids, new_note, updated_row
 
@@ -255,7 +256,8 @@ def test_finished_work_leaves_the_first_sync_after_the_window(device_factory, wo
     phone = device_factory(world.tech1_user)
     body = phone.pull()
     assert ids(body, "work_orders", "created") == {job.id, recent.id, open_long_ago.id}
-    # A phone that already holds work that aged out is left alone: no error, nothing deleted.
+    # Until the hourly aging job has run (next test), a phone that already holds work that
+    # aged out keeps it: no error, nothing deleted.
     old.status_changed_at = clock.now() - timedelta(days=1)
     session.commit()
     later = device_factory(world.tech1_user)
@@ -265,6 +267,39 @@ def test_finished_work_leaves_the_first_sync_after_the_window(device_factory, wo
     again = later.pull()
     assert old.id not in ids(again, "work_orders", "deleted")
     assert later.row("work_orders", old.id) is not None
+
+
+def test_finished_work_leaves_phones_that_hold_it_once_its_window_has_passed(
+        device_factory, world, job, make, session):
+    staff = make.actor(world.dispatcher)
+    aged, recent = (make.work_order(world.org, site=world.site, by=world.dispatcher,
+                                    assignee_id=world.tech1.id) for _ in range(2))
+    for wo in (aged, recent):
+        service.transition(session, staff, wo.id, "cancelled", reason="duplicate")
+    session.commit()
+    phone, other = device_factory(world.tech1_user), device_factory(world.tech2_user)
+    phone.pull(), other.pull()
+    note = new_note(aged.id)
+    assert phone.push({"work_order_notes": {"created": [note]}}).json["applied"] == 1
+    phone.pull()
+    assert phone.row("work_order_notes", note["id"]) is not None
+    # 30 days in tests: `aged` finished 30 days and 20 minutes ago, `recent` 29 days ago.
+    aged.status_changed_at = clock.now() - timedelta(days=30, minutes=20)
+    recent.status_changed_at = clock.now() - timedelta(days=29)
+    session.commit()
+    assert aging.record_aged_out(session, clock.now(), 30) == 1
+    session.commit()
+    body = phone.pull()
+    assert ids(body, "work_orders", "deleted") == {aged.id}
+    assert note["id"] in ids(body, "work_order_notes", "deleted")
+    assert phone.row("work_orders", aged.id) is None
+    assert phone.row("work_orders", recent.id) is not None
+    assert phone.row("sites", world.site.id) is not None   # other work there is still in scope
+    # Another technician's phone is told nothing; a second run (runs overlap) is harmless.
+    assert not ids(other.pull(), "work_orders", "deleted")
+    assert aging.record_aged_out(session, clock.now(), 30) == 1
+    session.commit()
+    assert phone.pull() and phone.row("work_orders", recent.id) is not None
 
 
 def test_a_write_made_with_plain_sql_reaches_the_next_pull(device_factory, world, job, session):
@@ -312,3 +347,11 @@ def test_checklist_answers_apply_and_mark_only_what_was_written(device_factory, 
     assert not {"value_number", "value_text"} & set(items[0].field_hlc)
     assert set(items[1].field_hlc) == {"value_number"}
     assert set(items[2].field_hlc) == {"value_text"}
+
+
+def test_the_aging_job_runs_hourly_from_the_scheduler(committing_db, monkeypatch):
+    from dispatch.schedule import PERIODIC
+    assert any(kw.get("func") == "sync.aging.age_out_finished_work" and cron.startswith("29 ")
+               for _, cron, kw in PERIODIC)
+    assert aging.age_out_finished_work() == 0           # the settings' 30 days, nothing aged
+    assert aging.age_out_finished_work(finished_days=0) == 0   # 0: finished work stays
