@@ -142,8 +142,7 @@ class Statements:
         run = candidate_query._run
 
         def keep(session, stmt, params, generic=False):
-            sql, names = stmt
-            self.sent.append((sql, [params[name] for name in names]))
+            self.sent.append((stmt.sql, stmt.values(params)))
             return run(session, stmt, params, generic)
         candidate_query._run = keep
 

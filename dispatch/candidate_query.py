@@ -26,16 +26,14 @@ the reply can say which rule excludes them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 from psycopg import RawCursor
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from dispatch import scoring
+from dispatch import rawsql, scoring
 from dispatch.models.availability import LOADED_STATUSES
 
 # Must match the predicate of ix_work_orders_assignee_day for the planner to use it.
@@ -175,18 +173,6 @@ ORDER BY n.metres NULLS LAST, n.id
 """
 
 
-def _raw(sql: str) -> tuple[bytes, tuple[str, ...]]:
-    """`:name` parameters as PostgreSQL's `$n`, and the names in `$n` order: the statement
-    goes to psycopg as is (see _run)."""
-    names: list[str] = []
-
-    def number(m: re.Match) -> str:
-        if m.group(1) not in names:
-            names.append(m.group(1))
-        return f"${names.index(m.group(1)) + 1}"
-    return re.sub(r"(?<![:\w]):(\w+)", number, sql).encode(), tuple(names)
-
-
 # When the skill-first search runs: too few of the nearest hold the skills.
 _FEW_NEAR = "(SELECT count(*) FROM knn) < :need"
 # … or (several skills) the holders are no more than the two KNN walks would visit; evaluated
@@ -195,18 +181,19 @@ _FEW_HOLDERS = f"((SELECT count(*) FROM holders) <= 2 * :depth OR {_FEW_NEAR})"
 
 # At most one skill: each technician the KNN walks is checked with an index probe, and the
 # holders are only listed (inlined into `wide`) when the skill-first search runs.
-SHORTLIST_SQL = _raw(_COMMON + _HOLDERS.format(materialized="") + _SHORTLIST.format(
-    skilled=_SKILLED.format(tech="x.id"), skill_first=_FEW_NEAR) + _FACTS)
+SHORTLIST_SQL = rawsql.statement(
+    _COMMON + _HOLDERS.format(materialized="")
+    + _SHORTLIST.format(skilled=_SKILLED.format(tech="x.id"), skill_first=_FEW_NEAR) + _FACTS)
 # Several skills: the holders of all of them are few (≈ 220 of 10,000 for two skills), so they
 # are listed once, up front, and usually ranked directly (≈ 1.3 ms less than walking first,
 # docs/benchmarks.md); when they are many, they serve the KNN filter as a hashed lookup
 # instead of one probe per skill per technician walked.
 _AMONG_HOLDERS = _SHORTLIST.format(skilled="x.id IN (SELECT id FROM holders)",
                                    skill_first=_FEW_HOLDERS)
-SHORTLIST_SEVERAL_SQL = _raw(_COMMON + _HOLDERS.format(materialized="MATERIALIZED ")
-                             + _AMONG_HOLDERS + _FACTS)
-SHORTLIST_TWO_SQL = _raw(_COMMON + _HOLDERS_OF_TWO + _AMONG_HOLDERS + _FACTS)
-ONE_SQL = _raw(_COMMON + _ONE + _FACTS)
+SHORTLIST_SEVERAL_SQL = rawsql.statement(
+    _COMMON + _HOLDERS.format(materialized="MATERIALIZED ") + _AMONG_HOLDERS + _FACTS)
+SHORTLIST_TWO_SQL = rawsql.statement(_COMMON + _HOLDERS_OF_TWO + _AMONG_HOLDERS + _FACTS)
+ONE_SQL = rawsql.statement(_COMMON + _ONE + _FACTS)
 
 
 @dataclass(frozen=True)
@@ -247,13 +234,9 @@ def facts(session: Session, where: Where, *, k: int, depth: int, need: int = 0,
     return [_facts(row) for row in rows]
 
 
-def _run(session: Session, stmt: tuple[bytes, tuple[str, ...]], params: dict,
+def _run(session: Session, stmt: rawsql.Statement, params: dict,
          generic: bool = False) -> list[tuple]:
-    """The hot path of the search, so it goes to psycopg directly, on the session's
-    connection and transaction: through SQLAlchemy each execution cost ≈ 1 ms of Python
-    (text() compilation checks, result metadata, Row objects) and psycopg re-parsed the
-    statement's `%(name)s` placeholders every time (it caches that only for short
-    statements). A raw cursor takes `$n` as is and returns plain tuples.
+    """The hot path of the search, so it goes to psycopg directly (dispatch/rawsql.py).
 
     `generic`: run on the generic plan. psycopg prepares the statement, but PostgreSQL's cost
     comparison keeps re-planning it for every search's parameters (custom plans), which costs
@@ -262,23 +245,20 @@ def _run(session: Session, stmt: tuple[bytes, tuple[str, ...]], params: dict,
     is forced for this statement alone: set for the transaction, then back to the default
     for what else the transaction runs (autodispatch goes on to write), the three sent in one
     round trip (a pipeline). If the statement fails, the rollback undoes the setting too."""
-    sql, names = stmt
-    values = [params[name] for name in names]
-    connection = session.connection().connection.driver_connection
+    if not generic:
+        return rawsql.fetch(session, stmt, params)
+    values = stmt.values(params)
+    connection = rawsql.connection(session)
     try:
         with RawCursor(connection) as cursor:
-            if not generic:
-                cursor.execute(sql, values)
-                return cursor.fetchall()
             with RawCursor(connection) as setting, connection.pipeline():
                 setting.execute(b"SET LOCAL plan_cache_mode = force_generic_plan",
                                 prepare=False)
-                cursor.execute(sql, values, prepare=True)
+                cursor.execute(stmt.sql, values, prepare=True)
                 setting.execute(b"SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
             return cursor.fetchall()
     except psycopg.Error as error:
-        # As SQLAlchemy would raise it, so api.errors maps it like any other statement's.
-        raise DBAPIError.instance(sql.decode(), values, error, psycopg.Error) from error
+        raise rawsql.as_sqlalchemy(stmt, values, error) from error
 
 
 # The columns of _FACTS, in order.

@@ -375,3 +375,17 @@ def test_a_failing_search_statement_raises_as_sqlalchemy_would(session, make, av
 
 
 real_where = candidates._where
+
+
+def test_a_reading_search_and_a_locking_search_agree(session, make, av, org, site, staff):
+    """Staff's searches read the work order without the ORM (candidates._VIEW); a search that
+    locks it (autodispatch's) goes through the ORM: both see the same work."""
+    av.technician(org, {"hvac": 2}, km=3)
+    av.technician(org, {"hvac": 3}, km=6)
+    wo = work(make, org, site, required_skills=[{"skill": "hvac", "level": 2}],
+              window_start=NOW + timedelta(hours=2), window_end=NOW + timedelta(hours=6),
+              estimated_duration_min=90)
+    reading = candidates.as_dict(search(session, staff, wo))
+    locking = candidates.as_dict(search(session, staff, wo, for_update=True))
+    assert reading == locking and len(reading["candidates"]) == 2
+    assert reading["slot"]["duration_min"] == 90

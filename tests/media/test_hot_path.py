@@ -16,7 +16,7 @@ import time
 import pytest
 from sqlalchemy import event, func, select, text
 
-from dispatch import db, versioning
+from dispatch import db, rawsql, versioning
 from dispatch.ids import new_id
 from dispatch.models import Photo, Technician, User
 from media import config, service
@@ -38,7 +38,8 @@ def _upload(api, wo_id, data, photo_id=None, status=201):
     return r.json
 
 
-def test_an_upload_costs_four_statements(client, world, wo, media_settings, connection):
+def test_an_upload_costs_four_statements(client, world, wo, media_settings, connection,
+                                         monkeypatch):
     """Token check, scope + idempotency, insert, timeline (the sync version is the trigger's)."""
     tech = client.as_(world.tech1_user, device_id="phone-1")
     _upload(tech, wo.id, images.jpeg((32, 24)))  # warm: first-request work is not the path
@@ -46,6 +47,12 @@ def test_an_upload_costs_four_statements(client, world, wo, media_settings, conn
 
     def count(conn, cursor, statement, *args):
         statements.append(statement.split(None, 1)[0].upper())
+    fetch = rawsql.fetch
+
+    def count_raw(session, stmt, *args, **kw):   # the token check goes to psycopg directly
+        statements.append(stmt.sql.split(None, 1)[0].decode().upper())
+        return fetch(session, stmt, *args, **kw)
+    monkeypatch.setattr(rawsql, "fetch", count_raw)
     event.listen(connection, "before_cursor_execute", count)
     try:
         _upload(tech, wo.id, images.jpeg())
