@@ -83,7 +83,20 @@ def server_settings(database_url: str) -> dict:
         info["postgis"] = conn.execute(
             "SELECT extversion FROM pg_extension WHERE extname = 'postgis'").fetchone()
         info["postgis"] = info["postgis"][0] if info["postgis"] else None
+        info["probe_ms"] = database_probe_ms(conn)
     return info
+
+
+def database_probe_ms(conn: psycopg.Connection, runs: int = 5) -> float:
+    """Milliseconds for a fixed piece of server work (aggregating 300,000 generated rows), the
+    median of `runs`: the database's side of the machine's speed of the moment, as
+    cpu_probe_ms is Python's (lower is faster)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        conn.execute("SELECT sum(i::bigint * i) FROM generate_series(1, 300000) i").fetchone()
+        times.append(time.perf_counter() - start)
+    return round(sorted(times)[runs // 2] * 1000, 2)
 
 
 _cpu_model, _ram_gib = cpu_model, ram_gib   # older names, still imported by bench.vrptw
@@ -99,18 +112,18 @@ def machine(database_url: str | None = None) -> dict:
 
 
 def cpu_probe_ms(runs: int = 5) -> float:
-    """Milliseconds for a fixed pure-Python loop, the best of `runs`. The shared machine's
+    """Milliseconds for a fixed pure-Python loop, the median of `runs`. The shared machine's
     speed drifts — the same loop took 320 to 670 ms within a minute on 2026-11-23, with nothing
     else running in the guest — so every result says how fast the machine was when it ended
-    (lower is faster; ≈ 10 ms on the benchmark machine at its quickest)."""
-    best = float("inf")
+    (lower is faster; ≈ 10 ms on the benchmark machine when quick)."""
+    times = []
     for _ in range(runs):
         start = time.perf_counter()
         total = 0
         for i in range(200_000):
             total += i * i
-        best = min(best, time.perf_counter() - start)
-    return round(best * 1000, 2)
+        times.append(time.perf_counter() - start)
+    return round(sorted(times)[runs // 2] * 1000, 2)
 
 
 # -- timing ------------------------------------------------------------------------------------
