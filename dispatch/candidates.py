@@ -134,9 +134,9 @@ class StoredPolicy:
     rules: dict
 
 
-# The same, for a reading search by staff (every READER sees all of the organisation's work:
-# access.scoped adds nothing but the organisation). An ORM load of the work order cost ≈ 0.7 ms
-# against ≈ 0.2 (docs/benchmarks.md); writers (autodispatch) lock it through the ORM above.
+# What _LOAD reads, for a reading search by staff (every READER sees all of the organisation's
+# work: access.scoped adds nothing but the organisation). An ORM load of the work order cost
+# ≈ 0.7 ms against ≈ 0.2 (docs/benchmarks.md); a search that locks it (for_update) uses _LOAD.
 _VIEW = rawsql.statement("""
 SELECT w.id, w.number, w.status, w.org_id, w.site_id, ST_X(w.location), ST_Y(w.location),
        w.window_start, w.window_end, w.scheduled_start, w.estimated_duration_min,
@@ -150,7 +150,8 @@ WHERE w.id = :work_order_id AND w.org_id = :org_id
 
 
 def _load(session: Session, actor: Actor, work_order_id: str,
-          for_update: bool) -> tuple[WorkOrder | WorkView, str, DispatchPolicy | None]:
+          for_update: bool) -> tuple[WorkOrder | WorkView, str,
+                                     DispatchPolicy | StoredPolicy | None]:
     """The work order (as the actor may see it), its organisation's time zone and active
     policy, in one round trip: the whole search has a budget of a few milliseconds."""
     if for_update or not actor.sees_all_work:
