@@ -87,6 +87,27 @@ def server_settings(database_url: str) -> dict:
     return info
 
 
+# What the sync benchmarks write: notes, time entries, checklist answers, status moves and their
+# timeline, receipts, device state, scope changes, positions.
+WRITTEN_BY_SYNC = ("work_orders", "work_order_notes", "checklist_items", "time_entries",
+                   "work_order_events", "sync_push_receipts", "sync_device_state",
+                   "sync_scope_changes", "sync_tombstones", "technicians")
+
+
+def tidy(database_url: str, tables: Iterable[str]) -> bool:
+    """After a benchmark that writes a lot: when the server runs without autovacuum (the
+    machine image of the benchmark machine turns it off), do its work on `tables` — VACUUM
+    (ANALYZE) — so the next benchmark does not walk this one's dead rows. Returns whether it
+    ran."""
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
+        if conn.execute("SHOW autovacuum").fetchone()[0] == "on":
+            return False
+        progress("autovacuum is off on this server: VACUUM (ANALYZE) of the tables written")
+        conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
+            sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+    return True
+
+
 def database_probe_ms(conn: psycopg.Connection, runs: int = 5) -> float:
     """Milliseconds for a fixed piece of server work (aggregating 300,000 generated rows), the
     median of `runs`: the database's side of the machine's speed of the moment, as

@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from bench.common import add_database_option, emit, progress, resolve_database_url, summary_ms
+from bench.common import (
+    WRITTEN_BY_SYNC,
+    add_database_option,
+    emit,
+    progress,
+    resolve_database_url,
+    summary_ms,
+    tidy,
+)
 from bench.datagen import PASSWORD
 from bench.sync_fixtures import Bench, Tech, device_batch, fail, local_rows, open_bench, top_up
 
@@ -213,6 +221,7 @@ def main(argv: list[str]) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    tidy(bench.url, WRITTEN_BY_SYNC)
     applied = sum(d.applied for d in devices)
     rate = applied / window
     progress(f"{applied} changes applied in {window:.1f} s: {rate:.0f}/s")

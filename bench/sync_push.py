@@ -21,12 +21,14 @@ from collections import Counter
 from sqlalchemy.orm import Session
 
 from bench.common import (
+    WRITTEN_BY_SYNC,
     add_database_option,
     emit,
     like_a_server,
     progress,
     resolve_database_url,
     summary_ms,
+    tidy,
 )
 from bench.sync_fixtures import (
     Bench,
@@ -122,6 +124,7 @@ def main(argv: list[str]) -> int:
     if args.profile:
         profiled(lambda: iteration(bench, techs[0], args, rng))
     bench.engine.dispose()
+    tidy(bench.url, WRITTEN_BY_SYNC)
     push_s, replay_s = summary_ms([r["push"] for r in runs]), summary_ms([r["replay"]
                                                                             for r in runs])
     outcomes = sum((r["outcomes"] for r in runs), Counter())
