@@ -112,10 +112,15 @@ def database_probe_ms(conn: psycopg.Connection, runs: int = 5) -> float:
     """Milliseconds for a fixed piece of server work (aggregating 300,000 generated rows), the
     median of `runs`: the database's side of the machine's speed of the moment, as
     cpu_probe_ms is Python's (lower is faster)."""
+    return _median_ms(lambda: conn.execute(
+        "SELECT sum(i::bigint * i) FROM generate_series(1, 300000) i").fetchone(), runs)
+
+
+def _median_ms(work, runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        conn.execute("SELECT sum(i::bigint * i) FROM generate_series(1, 300000) i").fetchone()
+        work()
         times.append(time.perf_counter() - start)
     return round(sorted(times)[runs // 2] * 1000, 2)
 
@@ -137,14 +142,12 @@ def cpu_probe_ms(runs: int = 5) -> float:
     speed drifts — the same loop took 320 to 670 ms within a minute on 2026-11-23, with nothing
     else running in the guest — so every result says how fast the machine was when it ended
     (lower is faster; ≈ 10 ms on the benchmark machine when quick)."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+    def loop() -> int:
         total = 0
         for i in range(200_000):
             total += i * i
-        times.append(time.perf_counter() - start)
-    return round(sorted(times)[runs // 2] * 1000, 2)
+        return total
+    return _median_ms(loop, runs)
 
 
 # -- timing ------------------------------------------------------------------------------------

@@ -29,8 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
-from psycopg import RawCursor
 from sqlalchemy.orm import Session
 
 from dispatch import rawsql, scoring
@@ -242,23 +240,9 @@ def _run(session: Session, stmt: rawsql.Statement, params: dict,
     comparison keeps re-planning it for every search's parameters (custom plans), which costs
     2-3.5 ms, about a third of the statement. Its best plan does not depend on the parameters
     (bounded KNN walks, then per-technician lookups for at most `k` rows), so the generic one
-    is forced for this statement alone: set for the transaction, then back to the default
-    for what else the transaction runs (autodispatch goes on to write), the three sent in one
-    round trip (a pipeline). If the statement fails, the rollback undoes the setting too."""
-    if not generic:
-        return rawsql.fetch(session, stmt, params)
-    values = stmt.values(params)
-    connection = rawsql.connection(session)
-    try:
-        with RawCursor(connection) as cursor:
-            with RawCursor(connection) as setting, connection.pipeline():
-                setting.execute(b"SET LOCAL plan_cache_mode = force_generic_plan",
-                                prepare=False)
-                cursor.execute(stmt.sql, values, prepare=True)
-                setting.execute(b"SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
-            return cursor.fetchall()
-    except psycopg.Error as error:
-        raise rawsql.as_sqlalchemy(stmt, values, error) from error
+    is forced for this statement alone (autodispatch goes on to write in the same
+    transaction, on the server's own plans)."""
+    return rawsql.fetch(session, stmt, params, generic_plan=generic)
 
 
 # The columns of _FACTS, in order.

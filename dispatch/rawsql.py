@@ -50,16 +50,25 @@ def connection(session: Session) -> psycopg.Connection:
     return session.connection().connection.driver_connection
 
 
-def fetch(session: Session, stmt: Statement, params: dict, *,
-          pipelined: bool = False) -> list[tuple]:
-    """Run `stmt` and return its rows as tuples. `pipelined`: send it in a pipeline, so
-    psycopg's BEGIN (when it is the transaction's first statement) travels in the same round
-    trip."""
+def fetch(session: Session, stmt: Statement, params: dict, *, pipelined: bool = False,
+          generic_plan: bool = False) -> list[tuple]:
+    """Run `stmt` and return its rows as tuples.
+
+    `pipelined`: send it in a pipeline, so psycopg's BEGIN (when it is the transaction's first
+    statement) travels in the same round trip. `generic_plan`: run it on its generic plan —
+    `plan_cache_mode` set for the transaction around this one statement, then back to the
+    default for the rest of it (a rollback undoes it too); the three go in one pipeline."""
     values = stmt.values(params)
     conn = connection(session)
     try:
         with RawCursor(conn) as cursor:
-            if pipelined:
+            if generic_plan:
+                with RawCursor(conn) as setting, conn.pipeline():
+                    setting.execute(b"SET LOCAL plan_cache_mode = force_generic_plan",
+                                    prepare=False)
+                    cursor.execute(stmt.sql, values, prepare=True)
+                    setting.execute(b"SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
+            elif pipelined:
                 with conn.pipeline():
                     cursor.execute(stmt.sql, values, prepare=True)
             else:

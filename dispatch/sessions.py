@@ -113,9 +113,10 @@ def authenticate(session: Session, cfg: TokenConfig, access_token: str) -> Actor
     claims = _decode(cfg, access_token, "access")
     rows = rawsql.fetch(session, _SESSION_CHECK, {"user_id": claims["sub"],
                                                   "session_id": claims["sid"]}, pipelined=True)
-    if not rows or rows[0][4] is not None:
+    row = rows[0] if rows else None
+    if row is None or row[4] is not None:   # no such session, or revoked
         raise Unauthenticated("this session has ended; sign in again", code="session_ended")
-    user_id, org_id, role, is_active, _, technician_id = rows[0]
+    user_id, org_id, role, is_active, _, technician_id = row
     if not is_active:
         raise Unauthenticated("this account is disabled", code="account_disabled")
     return Actor(user_id=user_id, org_id=org_id, role=role,
