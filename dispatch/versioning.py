@@ -196,12 +196,23 @@ def _mark_fields(session: Session, flush_context, instances) -> None:
     to every mark that has none). A device that pulled at version C has not seen a write with
     `v` > C."""
     for obj in session.dirty:
-        if not (isinstance(obj, Synced) and hasattr(obj, "field_hlc")):
-            continue
-        premarked = obj.__dict__.pop("_sync_marked", set())
-        changed = [key for key in _changed_columns(obj) if key not in premarked]
-        if changed:
-            _mark(obj, changed, obj.__dict__.get("_sync_hlc"), obj.__dict__.get("_sync_device"))
+        _mark_unmarked(obj)
+
+
+def _mark_unmarked(obj) -> None:
+    if not (isinstance(obj, Synced) and hasattr(obj, "field_hlc")):
+        return
+    premarked = obj.__dict__.pop("_sync_marked", set())
+    changed = [key for key in _changed_columns(obj) if key not in premarked]
+    if changed:
+        _mark(obj, changed, obj.__dict__.get("_sync_hlc"), obj.__dict__.get("_sync_device"))
+
+
+def before_batch_write(session: Session, obj) -> None:
+    """What a flush does for a changed row before and after writing it (write marks, scope
+    changes), for rows written without the flush (dispatch/rowbatch.py)."""
+    _mark_unmarked(obj)
+    _track_assignment(_pending(session), obj)
 
 
 def mark_now(obj, *, hlc_stamp: str, device: str | None) -> None:

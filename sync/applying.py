@@ -10,9 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import inspect
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from dispatch import clock, versioning
 from dispatch.actors import Actor
@@ -247,27 +245,10 @@ def _write(session, actor, table_name: str, row, values: dict,
             row.completed_at = row.completed_at or clock.now()
         # Marked now with the device's clock; the UPDATE goes out with the others at the end.
         versioning.mark_now(row, hlc_stamp=device_hlc.encode(), device=actor.device_id)
-        if table_name == "checklist_items" and optimistic:
-            _set_every_answer_column(row)
         return []
     finally:
         row.__dict__.pop("_sync_hlc", None)
         row.__dict__.pop("_sync_device", None)
-
-
-# SQLAlchemy batches the UPDATEs of a flush (one pipelined executemany) only when they set the
-# same columns; answers set different ones (a tick, a number, a text, who and when), so each
-# went out as a statement of its own. Every answer now sets all of them — the unchanged ones to
-# their current value, left out of the write marks, since nobody wrote them.
-_ANSWER_COLUMNS = ("checked", "value_number", "value_text", "completed_by", "completed_at")
-
-
-def _set_every_answer_column(row) -> None:
-    attrs = inspect(row).attrs
-    unchanged = [c for c in _ANSWER_COLUMNS if not attrs[c].history.has_changes()]
-    for column in unchanged:
-        flag_modified(row, column)
-    row.__dict__.setdefault("_sync_marked", set()).update(unchanged)
 
 
 def _write_work_order(session, actor, row, values: dict) -> list[merge.Conflict]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from dispatch import rowbatch
 from dispatch.actors import Actor
 from dispatch.ids import is_valid_id
 from dispatch.models import WorkOrder
@@ -52,6 +53,11 @@ class Prefetched:
     def insert(self, table_name: str, model: type, row: dict) -> None:
         self.inserts[model].append(row)
         self.created[(table_name, row["id"])] = _Inserted(row["org_id"])
+
+    def write_updates(self, session: Session) -> None:
+        """The changes to the rows this push loaded and locked, one statement per table
+        (dispatch/rowbatch.py) instead of one UPDATE per work order at the flush."""
+        rowbatch.write_changes(session, [*self.rows.values(), *self.work_orders.values()])
 
     def write_inserts(self, session: Session) -> None:
         """One pipelined executemany per table and set of columns given."""

@@ -127,6 +127,7 @@ def _apply_together(session, actor, records, cursor, now_ms,
         for table_name, verb, raw in records:
             outcome = _apply(session, actor, table_name, verb, raw, cursor, now_ms, found)
             outcomes.add(table_name, _record_key(raw), outcome)
+        found.write_updates(session)
         found.write_inserts(session)
         savepoint.commit()   # flushes the rest
     except (protocol.RecordError, DomainError, IntegrityError):

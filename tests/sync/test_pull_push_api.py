@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from dispatch import clock
 from dispatch.ids import new_id
@@ -355,3 +355,41 @@ def test_the_aging_job_runs_hourly_from_the_scheduler(committing_db, monkeypatch
                for _, cron, kw in PERIODIC)
     assert aging.age_out_finished_work() == 0           # the settings' 30 days, nothing aged
     assert aging.age_out_finished_work(finished_days=0) == 0   # 0: finished work stays
+
+
+def test_a_push_writes_its_work_orders_with_one_statement(device_factory, world, make,
+                                                          session):
+    from sqlalchemy import event
+
+    from dispatch.models import WorkOrder
+    jobs = [make.work_order(world.org, site=world.site, by=world.dispatcher,
+                            assignee_id=world.tech1.id) for _ in range(3)]
+    session.commit()
+    versions = {wo.id: wo.version for wo in jobs}
+    phone = device_factory(world.tech1_user)
+    phone.pull()
+    rows = [phone.row("work_orders", wo.id) for wo in jobs]
+    sent: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_):
+        if statement.lstrip().startswith("UPDATE work_orders"):
+            sent.append(statement)
+    engine = session.connection().engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        r = phone.push({"work_orders": {"created": [], "deleted": [], "updated": [
+            updated_row(rows[0], description="Gasket replaced"),
+            updated_row(rows[1], status="en_route"),
+            updated_row(rows[2], status="en_route", description="On my way")]}})
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert r.status_code == 200 and not r.json["experimentalRejectedIds"], r.json
+    assert len(sent) == 1, sent   # one executemany (dispatch/rowbatch.py), not one per row
+    written = {wo.id: wo for wo in session.scalars(
+        select(WorkOrder).where(WorkOrder.id.in_(versions)).execution_options(
+            populate_existing=True))}
+    assert [(written[wo.id].description, written[wo.id].status) for wo in jobs] == [
+        ("Gasket replaced", "assigned"), (jobs[1].description, "en_route"),
+        ("On my way", "en_route")]
+    assert all(written[i].version == v + 1 for i, v in versions.items())   # ETags move on
+    assert {"status", "status_changed_at"} <= set(written[jobs[1].id].field_hlc)

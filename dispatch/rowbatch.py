@@ -1,0 +1,143 @@
+"""The pending changes of many loaded rows written as one UPDATE per table, not one each.
+
+Why: SQLAlchemy writes each row of a mapper with a version column (work orders: the version
+behind their ETag) with an UPDATE of its own, to check that row's count; it batches UPDATEs
+only for unversioned rows, and only runs of rows setting the same columns. A sync push changes
+fifty work orders and a hundred and fifty checklist answers at once: fifty round trips and
+their Python, where one pipelined executemany per table does (sync/push.py).
+
+The caller must hold the rows locked in this transaction (the push's prefetch reads them
+`FOR UPDATE`), so their loaded version is current; it is still checked, for the whole batch at
+once, and a mismatch raises StaleDataError as the ORM would. Rows of one table set the same
+columns: the union of what any of them changed, the others rewriting their current value.
+
+What a flush does for a synced row before and after writing it happens here too (write marks
+and scope changes, dispatch/versioning.py; the version bumped, `onupdate` columns set,
+server-side ones expired), and the rows are then marked written, so the flush that follows
+leaves them be. A row with a change that is not a plain column (a relationship) is left to
+that flush.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import Column, bindparam, inspect, update
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.schema import FetchedValue
+
+from dispatch import versioning
+
+
+def write_changes(session: Session, rows: Iterable) -> int:
+    """Write what changed on `rows` (loaded, locked); returns how many rows were written."""
+    by_mapper: dict[Mapper, list] = defaultdict(list)
+    for obj in {id(o): o for o in rows}.values():
+        state = inspect(obj)
+        if not state.modified or not state.persistent:
+            continue
+        versioning.before_batch_write(session, obj)
+        by_mapper[state.mapper].append(obj)
+    written = 0
+    for mapper, objs in by_mapper.items():
+        columns = _columns(mapper)
+        changed = {}
+        for obj in objs:
+            keys = _changed_keys(obj, columns, mapper)
+            if keys:
+                changed[id(obj)] = (obj, keys)
+        for batch, keys in _uniform(changed.values(), columns):
+            _write(session, mapper, columns, batch, keys)
+            written += len(batch)
+    return written
+
+
+def _columns(mapper: Mapper) -> dict[str, Column]:
+    """The attributes that are one column of the mapper's own table, by key."""
+    table = mapper.local_table
+    return {prop.key: prop.columns[0] for prop in mapper.column_attrs
+            if len(prop.columns) == 1 and isinstance(prop.columns[0], Column)
+            and prop.columns[0].table is table}
+
+
+def _changed_keys(obj, columns: dict[str, Column], mapper: Mapper) -> frozenset[str] | None:
+    state = inspect(obj)
+    keys = set()
+    for key in state.committed_state:
+        if not state.attrs[key].history.has_changes():
+            continue
+        if key not in columns or columns[key].primary_key:
+            return None   # not ours to write: the flush handles it
+        if mapper.version_id_col is not None and columns[key] is mapper.version_id_col:
+            return None   # someone manages the version by hand
+        keys.add(key)
+    return frozenset(keys)
+
+
+def _uniform(changed: Iterable[tuple], columns: dict) -> list[tuple[list, frozenset]]:
+    """Batches of rows that can set the same columns: every column any of them changed, where
+    each row has that column loaded (a row lacking one goes with the rows changing exactly what
+    it changed)."""
+    changed = [(obj, keys) for obj, keys in changed if keys is not None]
+    union = frozenset().union(*(keys for _, keys in changed))
+    batches: dict[frozenset, list] = defaultdict(list)
+    for obj, keys in changed:
+        loaded = union <= inspect(obj).dict.keys()
+        batches[union if loaded else keys].append(obj)
+    return [(objs, keys) for keys, objs in batches.items()]
+
+
+def _write(session: Session, mapper: Mapper, columns: dict[str, Column], objs: list,
+           keys: frozenset[str]) -> None:
+    table = mapper.local_table
+    (pk,) = mapper.primary_key
+    pk_key = mapper.get_property_by_column(pk).key
+    version = mapper.version_id_col
+    version_key = mapper.get_property_by_column(version).key if version is not None else None
+    values = {columns[key].name: bindparam(f"v_{key}") for key in sorted(keys)}
+    set_later: dict[str, object] = {}
+    expire = [key for key, col in columns.items()
+              if isinstance(col.server_onupdate, FetchedValue) and key not in keys]
+    for key, col in columns.items():
+        default = col.onupdate
+        if default is None or key in keys:
+            continue
+        if default.is_scalar:
+            set_later[key] = default.arg
+        elif default.is_callable:
+            set_later[key] = default.arg(None)   # (SQLAlchemy wraps it to take a context)
+        else:   # a SQL expression: the database computes it, the row reloads it if read
+            values[col.name] = default.arg
+            expire.append(key)
+    for key in set_later:
+        values[columns[key].name] = bindparam(f"v_{key}")
+    stmt = update(table).where(pk == bindparam("k_pk"))
+    if version is not None:
+        stmt = stmt.where(version == bindparam("k_version"))
+        values[version.name] = bindparam("v_version")
+    params = []
+    for obj in objs:
+        row = inspect(obj).dict
+        param = {f"v_{key}": row[key] for key in keys}
+        param.update({f"v_{key}": value for key, value in set_later.items()})
+        param["k_pk"] = row[pk_key]
+        if version is not None:
+            param["k_version"] = row[version_key]
+            param["v_version"] = row[version_key] + 1
+        params.append(param)
+    result = session.connection().execute(stmt.values(values), params)
+    if result.rowcount != len(objs):
+        raise StaleDataError(f"UPDATE of {table.name} was expected to write {len(objs)} rows, "
+                             f"it wrote {result.rowcount}: one was changed or deleted meanwhile")
+    for obj, param in zip(objs, params, strict=True):
+        for key in keys:
+            set_committed_value(obj, key, param[f"v_{key}"])
+        for key, value in set_later.items():
+            set_committed_value(obj, key, value)
+        if version is not None:
+            set_committed_value(obj, version_key, param["v_version"])
+        if expire:
+            session.expire(obj, expire)

@@ -1,0 +1,104 @@
+"""Many loaded rows' changes written as one statement per table (dispatch/rowbatch.py)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.orm.exc import StaleDataError
+
+from dispatch import clock, rowbatch
+from dispatch.models import WorkOrder
+from dispatch.models.changes import ScopeChange
+
+T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+@contextmanager
+def updates_sent(session):
+    sent: list[tuple[str, bool]] = []
+    engine = session.connection().engine
+
+    def keep(_conn, _cursor, statement, _params, _context, many):
+        if statement.lstrip().upper().startswith("UPDATE"):
+            sent.append((statement, many))
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+def _locked(session, ids):
+    return list(session.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))
+                                .order_by(WorkOrder.id).with_for_update()))
+
+
+def _fresh(session, wo_id):
+    """The row as the database holds it (not the session's copy; nothing flushed first)."""
+    return session.connection().execute(text(
+        "SELECT title, description, priority, version, updated_at, sync_version, field_hlc "
+        "FROM work_orders WHERE id = :id"), {"id": wo_id}).one()
+
+
+def test_rows_changing_different_columns_go_out_as_one_statement(session, make, world):
+    with clock.frozen(T0):
+        wos = [make.work_order(world.org, site=world.site) for _ in range(3)]
+    session.flush()
+    before = {wo.id: _fresh(session, wo.id) for wo in wos}
+    a, b, c = _locked(session, [wo.id for wo in wos])
+    a.title = "Chiller leaking"
+    b.description = "Compressor noise"
+    c.priority = "urgent"
+    with clock.frozen(T0 + timedelta(hours=1)), updates_sent(session) as sent:
+        assert rowbatch.write_changes(session, [a, b, c]) == 3
+    assert len(sent) == 1 and sent[0][1], "one executemany for the three rows"
+    for wo, (column, value) in zip((a, b, c), (("title", "Chiller leaking"),
+                                               ("description", "Compressor noise"),
+                                               ("priority", "urgent")), strict=True):
+        row = _fresh(session, wo.id)
+        assert getattr(row, column) == value
+        assert row.version == before[wo.id].version + 1 == wo.version
+        assert row.updated_at == T0 + timedelta(hours=1) == wo.updated_at   # onupdate applied
+        assert row.sync_version > before[wo.id].sync_version   # the trigger stamped it
+        assert column in row.field_hlc, "the write is marked for sync merges"
+    # The other rows' columns were rewritten with what they held, not with another row's value.
+    assert _fresh(session, a.id).priority == before[a.id].priority
+    assert _fresh(session, c.id).title == before[c.id].title
+
+
+def test_rows_written_in_a_batch_are_not_written_again_by_the_flush(session, make, world):
+    wo = make.work_order(world.org, site=world.site)
+    session.flush()
+    (row,) = _locked(session, [wo.id])
+    row.description = "Seen on site"
+    rowbatch.write_changes(session, [row])
+    with updates_sent(session) as sent:
+        session.flush()
+    assert sent == []
+    assert row.sync_version == _fresh(session, wo.id).sync_version   # expired, then reloaded
+
+
+def test_a_row_whose_version_moved_on_is_not_overwritten(session, make, world):
+    wo = make.work_order(world.org, site=world.site)
+    session.flush()
+    (row,) = _locked(session, [wo.id])
+    session.execute(text("UPDATE work_orders SET version = version + 1, title = 'by SQL' "
+                         "WHERE id = :id"), {"id": wo.id})
+    row.title = "by the batch"
+    with pytest.raises(StaleDataError):
+        rowbatch.write_changes(session, [row])
+    assert _fresh(session, wo.id).title == "by SQL"
+
+
+def test_an_assignment_written_in_a_batch_moves_the_work_between_devices(session, make, world):
+    wo = make.work_order(world.org, site=world.site)
+    session.flush()
+    (row,) = _locked(session, [wo.id])
+    row.assignee_id = world.tech2.id
+    rowbatch.write_changes(session, [row])
+    session.commit()   # scope changes are written at commit (dispatch.versioning.stamp)
+    changes = session.scalars(select(ScopeChange).where(ScopeChange.work_order_id == wo.id)).all()
+    assert [(c.technician_id, c.change) for c in changes] == [(world.tech2.id, "enter")]
