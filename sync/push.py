@@ -25,9 +25,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dispatch import clock, hlc
+from dispatch import clock, hlc, rowbatch
 from dispatch.actors import Actor
 from dispatch.errors import DomainError
+from dispatch.models import WorkOrderEvent
 from sync import applying, protocol
 from sync.models import DeviceSyncState, PushReceipt, SyncRejection
 from sync.prefetch import Prefetched, prefetch
@@ -128,6 +129,7 @@ def _apply_together(session, actor, records, cursor, now_ms,
             outcome = _apply(session, actor, table_name, verb, raw, cursor, now_ms, found)
             outcomes.add(table_name, _record_key(raw), outcome)
         found.write_updates(session)
+        rowbatch.insert_pending(session, WorkOrderEvent)   # the timeline of those writes
         found.write_inserts(session)
         savepoint.commit()   # flushes the rest
     except (protocol.RecordError, DomainError, IntegrityError):

@@ -102,3 +102,38 @@ def test_an_assignment_written_in_a_batch_moves_the_work_between_devices(session
     session.commit()   # scope changes are written at commit (dispatch.versioning.stamp)
     changes = session.scalars(select(ScopeChange).where(ScopeChange.work_order_id == wo.id)).all()
     assert [(c.technician_id, c.change) for c in changes] == [(world.tech2.id, "enter")]
+
+
+def test_pending_timeline_events_are_inserted_as_one_statement(session, make, world):
+    from dispatch.models import WorkOrderEvent
+    from dispatch.workorders import queries, timeline
+    wo = make.work_order(world.org, site=world.site)
+    session.flush()
+    actor = make.actor(world.dispatcher)
+    for n in range(3):
+        timeline.record(session, actor, wo.id, "field_changed", field="title", old=n, new=n + 1)
+    timeline.record(session, actor, wo.id, "commented", data={"mentions": 2})
+    with updates_sent(session) as _, _inserts(session) as sent:
+        assert rowbatch.insert_pending(session, WorkOrderEvent) == 4
+        session.flush()   # nothing left for the flush
+    assert len(sent) == 1, sent
+    assert not [o for o in session.new if isinstance(o, WorkOrderEvent)]
+    events = queries.events(session, actor, wo.id)
+    assert [(e.kind, e.new_value) for e in events][-4:] == [
+        ("field_changed", 1), ("field_changed", 2), ("field_changed", 3), ("commented", None)]
+    assert all(e.id for e in events) and events[-1].data == {"mentions": 2}
+
+
+@contextmanager
+def _inserts(session):
+    sent: list[str] = []
+    engine = session.connection().engine
+
+    def keep(_conn, _cursor, statement, *_):
+        if statement.lstrip().startswith("INSERT INTO work_order_events"):
+            sent.append(statement)
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
