@@ -93,7 +93,7 @@ def iteration(bench: Bench, tech, args, rng: random.Random, recorder: Statements
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"fieldwork bench {NAME}", description=DOC)
-    parser.add_argument("--iterations", type=int, default=12, help="pushes (one technician each)")
+    parser.add_argument("--iterations", type=int, default=30, help="pushes (one technician each)")
     parser.add_argument("--changes", type=int, default=500, help="records per push")
     parser.add_argument("--scope", type=int, default=100, help="work orders per technician")
     parser.add_argument("--open", type=int, default=60, help="of which open (edited)")
