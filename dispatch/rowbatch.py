@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import Column, bindparam, insert, inspect, update
 from sqlalchemy.orm import Mapper, Session
@@ -41,24 +43,20 @@ def write_changes(session: Session, rows: Iterable) -> int:
     by_mapper: dict[Mapper, list] = defaultdict(list)
     for obj in {id(o): o for o in rows}.values():
         state = inspect(obj)
-        if not state.modified or not state.persistent:
-            continue
-        versioning.before_batch_write(session, obj)
-        by_mapper[state.mapper].append(obj)
+        if state.modified and state.persistent and _changed_keys(obj):
+            by_mapper[state.mapper].append(obj)
+    for objs in by_mapper.values():
+        for obj in objs:   # (its write marks are columns written too)
+            versioning.before_batch_write(session, obj)
     written = 0
     for mapper, objs in by_mapper.items():
-        columns = _columns(mapper)
-        changed = {}
-        for obj in objs:
-            keys = _changed_keys(obj, columns, mapper)
-            if keys:
-                changed[id(obj)] = (obj, keys)
-        for batch, keys in _uniform(changed.values(), columns):
-            _write(session, mapper, columns, batch, keys)
+        for batch, keys in _uniform([(obj, _changed_keys(obj)) for obj in objs]):
+            _write(session, mapper, batch, keys)
             written += len(batch)
     return written
 
 
+@lru_cache(maxsize=64)
 def _columns(mapper: Mapper) -> dict[str, Column]:
     """The attributes that are one column of the mapper's own table, by key."""
     table = mapper.local_table
@@ -67,25 +65,26 @@ def _columns(mapper: Mapper) -> dict[str, Column]:
             and prop.columns[0].table is table}
 
 
-def _changed_keys(obj, columns: dict[str, Column], mapper: Mapper) -> frozenset[str] | None:
+def _changed_keys(obj) -> frozenset[str] | None:
+    """The columns changed on `obj`; None when something else changed (a relationship, the
+    key, a version set by hand): such a row is left to the flush, whole."""
     state = inspect(obj)
+    mapper, columns = state.mapper, _columns(state.mapper)
     keys = set()
     for key in state.committed_state:
         if not state.attrs[key].history.has_changes():
             continue
-        if key not in columns or columns[key].primary_key:
-            return None   # not ours to write: the flush handles it
-        if mapper.version_id_col is not None and columns[key] is mapper.version_id_col:
-            return None   # someone manages the version by hand
+        if key not in columns or columns[key].primary_key or (
+                columns[key] is mapper.version_id_col):
+            return None
         keys.add(key)
     return frozenset(keys)
 
 
-def _uniform(changed: Iterable[tuple], columns: dict) -> list[tuple[list, frozenset]]:
+def _uniform(changed: list[tuple]) -> list[tuple[list, frozenset]]:
     """Batches of rows that can set the same columns: every column any of them changed, where
     each row has that column loaded (a row lacking one goes with the rows changing exactly what
     it changed)."""
-    changed = [(obj, keys) for obj, keys in changed if keys is not None]
     union = frozenset().union(*(keys for _, keys in changed))
     batches: dict[frozenset, list] = defaultdict(list)
     for obj, keys in changed:
@@ -94,57 +93,73 @@ def _uniform(changed: Iterable[tuple], columns: dict) -> list[tuple[list, frozen
     return [(objs, keys) for keys, objs in batches.items()]
 
 
-def _write(session: Session, mapper: Mapper, columns: dict[str, Column], objs: list,
-           keys: frozenset[str]) -> None:
+@dataclass(frozen=True)
+class _Plan:
+    stmt: object
+    pk_key: str
+    version_key: str | None
+    onupdate: tuple[tuple[str, object], ...]   # (key, default) set from Python on every write
+    expire: tuple[str, ...]                    # computed by the database: reloaded if read
+
+
+@lru_cache(maxsize=256)
+def _plan(mapper: Mapper, keys: frozenset[str]) -> _Plan:
+    """The statement for rows of `mapper` setting `keys` (built once per set of columns)."""
+    columns = _columns(mapper)
     table = mapper.local_table
     (pk,) = mapper.primary_key
-    pk_key = mapper.get_property_by_column(pk).key
     version = mapper.version_id_col
-    version_key = mapper.get_property_by_column(version).key if version is not None else None
     values = {columns[key].name: bindparam(f"v_{key}") for key in sorted(keys)}
-    set_later: dict[str, object] = {}
-    expire = [key for key, col in columns.items()
-              if isinstance(col.server_onupdate, FetchedValue) and key not in keys]
+    onupdate, expire = [], [key for key, col in columns.items()
+                            if isinstance(col.server_onupdate, FetchedValue) and key not in keys]
     for key, col in columns.items():
-        default = col.onupdate
-        if default is None or key in keys:
+        if col.onupdate is None or key in keys:
             continue
-        if default.is_scalar:
-            set_later[key] = default.arg
-        elif default.is_callable:
-            set_later[key] = default.arg(None)   # (SQLAlchemy wraps it to take a context)
-        else:   # a SQL expression: the database computes it, the row reloads it if read
-            values[col.name] = default.arg
+        if col.onupdate.is_scalar or col.onupdate.is_callable:
+            onupdate.append((key, col.onupdate))
+            values[col.name] = bindparam(f"v_{key}")
+        else:   # a SQL expression: the database computes it
+            values[col.name] = col.onupdate.arg
             expire.append(key)
-    for key in set_later:
-        values[columns[key].name] = bindparam(f"v_{key}")
     stmt = update(table).where(pk == bindparam("k_pk"))
     if version is not None:
         stmt = stmt.where(version == bindparam("k_version"))
         values[version.name] = bindparam("v_version")
+    return _Plan(stmt.values(values), mapper.get_property_by_column(pk).key,
+                 mapper.get_property_by_column(version).key if version is not None else None,
+                 tuple(onupdate), tuple(expire))
+
+
+def _write(session: Session, mapper: Mapper, objs: list, keys: frozenset[str]) -> None:
+    plan = _plan(mapper, keys)
+    version_key = plan.version_key
+    # (SQLAlchemy wraps a callable default to take an execution context.)
+    set_later = {key: default.arg if default.is_scalar else default.arg(None)
+                 for key, default in plan.onupdate}
     params = []
     for obj in objs:
         row = inspect(obj).dict
         param = {f"v_{key}": row[key] for key in keys}
         param.update({f"v_{key}": value for key, value in set_later.items()})
-        param["k_pk"] = row[pk_key]
-        if version is not None:
+        param["k_pk"] = row[plan.pk_key]
+        if version_key is not None:
             param["k_version"] = row[version_key]
             param["v_version"] = row[version_key] + 1
         params.append(param)
-    result = session.connection().execute(stmt.values(values), params)
+    result = session.connection().execute(plan.stmt, params)
     if result.rowcount != len(objs):
-        raise StaleDataError(f"UPDATE of {table.name} was expected to write {len(objs)} rows, "
-                             f"it wrote {result.rowcount}: one was changed or deleted meanwhile")
+        raise StaleDataError(f"UPDATE of {mapper.local_table.name} was expected to write "
+                             f"{len(objs)} rows, it wrote {result.rowcount}: one was changed "
+                             "or deleted meanwhile")
     for obj, param in zip(objs, params, strict=True):
         for key in keys:
             set_committed_value(obj, key, param[f"v_{key}"])
         for key, value in set_later.items():
             set_committed_value(obj, key, value)
-        if version is not None:
+        if version_key is not None:
             set_committed_value(obj, version_key, param["v_version"])
-        if expire:
-            session.expire(obj, expire)
+        if plan.expire:
+            session.expire(obj, list(plan.expire))
 
 
 def insert_pending(session: Session, model: type) -> int:
