@@ -71,9 +71,7 @@ def _changed_keys(obj) -> frozenset[str] | None:
     state = inspect(obj)
     mapper, columns = state.mapper, _columns(state.mapper)
     keys = set()
-    for key in state.committed_state:
-        if not state.attrs[key].history.has_changes():
-            continue
+    for key in versioning.changed_attributes(state):
         if key not in columns or columns[key].primary_key or (
                 columns[key] is mapper.version_id_col):
             return None
