@@ -6,9 +6,9 @@ only for unversioned rows, and only runs of rows setting the same columns. A syn
 fifty work orders and a hundred and fifty checklist answers at once: fifty round trips and
 their Python, where one pipelined executemany per table does (sync/push.py).
 
-The caller must hold the rows locked in this transaction (the push's prefetch reads them
-`FOR UPDATE`), so their loaded version is current; it is still checked, for the whole batch at
-once, and a mismatch raises StaleDataError as the ORM would. Rows of one table set the same
+The rows are meant to be locked in this transaction (the push's prefetch reads them
+`FOR UPDATE`), so their loaded version is current; it is checked all the same, for the whole
+batch at once, and a mismatch raises StaleDataError as the ORM would. Rows of one table set the same
 columns: the union of what any of them changed, the others rewriting their current value.
 
 What a flush does for a synced row before and after writing it happens here too (write marks
