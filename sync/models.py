@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,13 +62,12 @@ class SyncRejection(Tenanted, Base):
 
 
 class DeviceSyncState(Tenanted, Base):
-    """Per device: when it last pulled and pushed, and how far (F17 diagnostics)."""
+    """Per device: when it last pushed, how often, how many records were refused (F17
+    diagnostics). Pulls are noted in Redis instead (sync/diagnostics.py: a pull writes
+    nothing to the database)."""
     __tablename__ = "sync_device_state"
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36), nullable=False)
-    last_pull_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_pulled_version: Mapped[int | None] = mapped_column(BigInteger)
     last_push_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pushes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    schema_version: Mapped[int | None] = mapped_column(Integer)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -183,14 +184,15 @@ def _remember_rejection(session, actor, table_name, record_id, outcome, raw) -> 
 
 
 def _note_device(session, actor, device: str, *, rejected: int) -> None:
-    state = session.get(DeviceSyncState, device)
-    if state is None:
-        state = DeviceSyncState(device_id=device, org_id=actor.org_id, user_id=actor.user_id,
-                                pushes=0, rejected=0)
-        session.add(state)
-    state.last_push_at = clock.now()
-    state.pushes = (state.pushes or 0) + 1
-    state.rejected = (state.rejected or 0) + rejected
+    """Count the push for the device's diagnostics: one upsert (a device's pushes are
+    serialised by the advisory lock above; the counters add up in the database anyway)."""
+    table = DeviceSyncState.__table__
+    stmt = pg_insert(table).values(device_id=device, org_id=actor.org_id,
+                                   user_id=actor.user_id, last_push_at=clock.now(), pushes=1,
+                                   rejected=rejected)
+    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.device_id], set_={
+        "last_push_at": stmt.excluded.last_push_at, "pushes": table.c.pushes + 1,
+        "rejected": table.c.rejected + stmt.excluded.rejected}))
 
 
 def _digest(last_pulled_at: int, changes: Any) -> str:

@@ -156,3 +156,9 @@ def test_diagnostics_show_pulls_pushes_and_rejections(phone, job, staff):
     assert d["last_pulled_version"] == phone.cursor
     assert d["pushes"] == 1 and d["rejected_records"] == 1
     assert d["recent_rejections"][0]["code"] == "unknown_table"
+    phone.push({"invoices": {"created": [{"id": "abcdefgh12345679"}, {"id": "abcdefgh1234567a"}],
+                             "updated": [], "deleted": []}})
+    again = next(x for x in staff.get("/api/v1/sync/devices").json
+                 if x["device_id"] == d["device_id"])
+    assert again["pushes"] == 2 and again["rejected_records"] == 3   # counts add up
+    assert again["last_push_at"] >= d["last_push_at"]
