@@ -8,14 +8,15 @@ their Python, where one pipelined executemany per table does (sync/push.py).
 
 The rows are meant to be locked in this transaction (the push's prefetch reads them
 `FOR UPDATE`), so their loaded version is current; it is checked all the same, for the whole
-batch at once, and a mismatch raises StaleDataError as the ORM would. Rows of one table set the same
-columns: the union of what any of them changed, the others rewriting their current value.
+batch at once, and a mismatch raises StaleDataError as the ORM would. Rows of one table set
+the same columns: the union of what any of them changed, the others rewriting their current
+value.
 
 What a flush does for a synced row before and after writing it happens here too (write marks
 and scope changes, dispatch/versioning.py; the version bumped, `onupdate` columns set,
 server-side ones expired), and the rows are then marked written, so the flush that follows
-leaves them be. A row with a change that is not a plain column (a relationship) is left to
-that flush.
+leaves them be. A row with any other change (a relationship, its key, a version set by hand)
+is left to that flush, whole.
 
 `insert_pending` does the same for new objects nothing reads back through the session (a
 push's timeline events): one INSERT per set of columns instead of the flush's bookkeeping
