@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Column, bindparam, insert, inspect, update
+from sqlalchemy import bindparam, insert, inspect, update
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -57,20 +57,11 @@ def write_changes(session: Session, rows: Iterable) -> int:
     return written
 
 
-@lru_cache(maxsize=64)
-def _columns(mapper: Mapper) -> dict[str, Column]:
-    """The attributes that are one column of the mapper's own table, by key."""
-    table = mapper.local_table
-    return {prop.key: prop.columns[0] for prop in mapper.column_attrs
-            if len(prop.columns) == 1 and isinstance(prop.columns[0], Column)
-            and prop.columns[0].table is table}
-
-
 def _changed_keys(obj) -> frozenset[str] | None:
     """The columns changed on `obj`; None when something else changed (a relationship, the
     key, a version set by hand): such a row is left to the flush, whole."""
     state = inspect(obj)
-    mapper, columns = state.mapper, _columns(state.mapper)
+    mapper, columns = state.mapper, versioning.plain_columns(state.mapper)
     keys = set()
     for key in versioning.changed_attributes(state):
         if key not in columns or columns[key].primary_key or (
@@ -104,7 +95,7 @@ class _Plan:
 @lru_cache(maxsize=256)
 def _plan(mapper: Mapper, keys: frozenset[str]) -> _Plan:
     """The statement for rows of `mapper` setting `keys` (built once per set of columns)."""
-    columns = _columns(mapper)
+    columns = versioning.plain_columns(mapper)
     table = mapper.local_table
     (pk,) = mapper.primary_key
     version = mapper.version_id_col
@@ -168,7 +159,7 @@ def insert_pending(session: Session, model: type) -> int:
     pending = [obj for obj in session.new if type(obj) is model]
     if not pending:
         return 0
-    columns = _columns(inspect(model))
+    columns = versioning.plain_columns(inspect(model))
     batches: dict[frozenset, list[dict]] = defaultdict(list)
     for obj in pending:
         given = inspect(obj).dict

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cache
 
-from sqlalchemy import bindparam, event, insert, inspect, select, text, update
+from sqlalchemy import Column, bindparam, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
@@ -234,7 +234,7 @@ def changed_attributes(state) -> list[str]:
     `history.has_changes()`, compared directly for plain columns (building History objects
     for each attribute of hundreds of rows was a tenth of a sync push). Only attributes set
     since the last flush have a committed_state entry, so only those are looked at."""
-    columns, current = _plain_columns(state.mapper), state.dict
+    columns, current = plain_columns(state.mapper), state.dict
     changed = []
     for key, original in list(state.committed_state.items()):
         value = current.get(key, NO_VALUE)
@@ -247,8 +247,12 @@ def changed_attributes(state) -> list[str]:
 
 
 @cache
-def _plain_columns(mapper) -> frozenset[str]:
-    return frozenset(p.key for p in mapper.column_attrs if len(p.columns) == 1)
+def plain_columns(mapper) -> dict[str, Column]:
+    """The mapper's attributes that are one column of its own table, by attribute key."""
+    table = mapper.local_table
+    return {prop.key: prop.columns[0] for prop in mapper.column_attrs
+            if len(prop.columns) == 1 and isinstance(prop.columns[0], Column)
+            and prop.columns[0].table is table}
 
 
 def _mark(obj, columns: list[str], hlc_stamp: str | None, device: str | None) -> None:
