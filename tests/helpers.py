@@ -1,8 +1,35 @@
-"""An HTTP test client that signs in like a real app would."""
+"""An HTTP test client that signs in like a real app would; the statements a block sends."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from sqlalchemy import event
+
 from tests.factories import PASSWORD
+
+
+class Sent(NamedTuple):
+    statement: str
+    executemany: bool
+
+
+@contextmanager
+def statements_sent(engine, *prefixes: str) -> Iterator[list[Sent]]:
+    """The SQL statements `engine` sends inside the block that start with one of `prefixes`
+    (every statement when none are given)."""
+    sent: list[Sent] = []
+
+    def keep(_conn, _cursor, statement, _params, _context, many):
+        if not prefixes or statement.lstrip().startswith(prefixes):
+            sent.append(Sent(statement, many))
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
 
 
 class ApiClient:

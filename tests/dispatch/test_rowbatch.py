@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import clock, rowbatch
 from dispatch.models import WorkOrder
 from dispatch.models.changes import ScopeChange
+from tests.helpers import statements_sent
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-
-@contextmanager
-def updates_sent(session):
-    sent: list[tuple[str, bool]] = []
-    engine = session.connection().engine
-
-    def keep(_conn, _cursor, statement, _params, _context, many):
-        if statement.lstrip().upper().startswith("UPDATE"):
-            sent.append((statement, many))
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
 
 
 def _locked(session, ids):
@@ -52,9 +37,10 @@ def test_rows_changing_different_columns_go_out_as_one_statement(session, make, 
     a.title = "Chiller leaking"
     b.description = "Compressor noise"
     c.priority = "urgent"
-    with clock.frozen(T0 + timedelta(hours=1)), updates_sent(session) as sent:
+    with clock.frozen(T0 + timedelta(hours=1)), \
+            statements_sent(session.connection().engine, "UPDATE") as sent:
         assert rowbatch.write_changes(session, [a, b, c]) == 3
-    assert len(sent) == 1 and sent[0][1], "one executemany for the three rows"
+    assert len(sent) == 1 and sent[0].executemany, "one executemany for the three rows"
     for wo, (column, value) in zip((a, b, c), (("title", "Chiller leaking"),
                                                ("description", "Compressor noise"),
                                                ("priority", "urgent")), strict=True):
@@ -75,7 +61,7 @@ def test_rows_written_in_a_batch_are_not_written_again_by_the_flush(session, mak
     (row,) = _locked(session, [wo.id])
     row.description = "Seen on site"
     rowbatch.write_changes(session, [row])
-    with updates_sent(session) as sent:
+    with statements_sent(session.connection().engine, "UPDATE") as sent:
         session.flush()
     assert sent == []
     assert row.sync_version == _fresh(session, wo.id).sync_version   # expired, then reloaded
@@ -113,7 +99,7 @@ def test_pending_timeline_events_are_inserted_as_one_statement(session, make, wo
     for n in range(3):
         timeline.record(session, actor, wo.id, "field_changed", field="title", old=n, new=n + 1)
     timeline.record(session, actor, wo.id, "commented", data={"mentions": 2})
-    with updates_sent(session) as _, _inserts(session) as sent:
+    with statements_sent(session.connection().engine, "INSERT INTO work_order_events") as sent:
         assert rowbatch.insert_pending(session, WorkOrderEvent) == 4
         session.flush()   # nothing left for the flush
     assert len(sent) == 1, sent
@@ -123,30 +109,3 @@ def test_pending_timeline_events_are_inserted_as_one_statement(session, make, wo
         ("field_changed", 1), ("field_changed", 2), ("field_changed", 3), ("commented", None)]
     assert all(e.id for e in events) and events[-1].data == {"mentions": 2}
 
-
-@contextmanager
-def _inserts(session):
-    sent: list[str] = []
-    engine = session.connection().engine
-
-    def keep(_conn, _cursor, statement, *_):
-        if statement.lstrip().startswith("INSERT INTO work_order_events"):
-            sent.append(statement)
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-
-
-def test_a_row_it_cannot_write_is_left_to_the_flush_untouched(session, make, world):
-    wo = make.work_order(world.org, site=world.site)
-    session.flush()
-    (row,) = _locked(session, [wo.id])
-    row.assignee_id = world.tech1.id
-    row.version = row.version + 10   # a version set by hand: the flush's business
-    assert rowbatch.write_changes(session, [row]) == 0
-    session.commit()
-    changes = session.scalars(select(ScopeChange).where(ScopeChange.work_order_id == wo.id)).all()
-    assert [(c.technician_id, c.change) for c in changes] == [(world.tech1.id, "enter")]
-    assert _fresh(session, wo.id).version == row.version

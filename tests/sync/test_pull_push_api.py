@@ -12,6 +12,7 @@ from dispatch.ids import new_id
 from dispatch.workorders import service
 from sync import aging
 from sync.registry import client_schema
+from tests.helpers import statements_sent
 from tests.sync.conftest import ids, new_note, updated_row
 
 
@@ -359,8 +360,6 @@ def test_the_aging_job_runs_hourly_from_the_scheduler(committing_db, monkeypatch
 
 def test_a_push_writes_its_work_orders_with_one_statement(device_factory, world, make,
                                                           session):
-    from sqlalchemy import event
-
     from dispatch.models import WorkOrder
     jobs = [make.work_order(world.org, site=world.site, by=world.dispatcher,
                             assignee_id=world.tech1.id) for _ in range(3)]
@@ -369,23 +368,16 @@ def test_a_push_writes_its_work_orders_with_one_statement(device_factory, world,
     phone = device_factory(world.tech1_user)
     phone.pull()
     rows = [phone.row("work_orders", wo.id) for wo in jobs]
-    sent: list[str] = []
-
-    def keep(_conn, _cursor, statement, *_):
-        if statement.lstrip().startswith(("UPDATE work_orders", "INSERT INTO work_order_ev")):
-            sent.append(" ".join(statement.split()[:3]))
-    engine = session.connection().engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with statements_sent(session.connection().engine, "UPDATE work_orders",
+                         "INSERT INTO work_order_events") as sent:
         r = phone.push({"work_orders": {"created": [], "deleted": [], "updated": [
             updated_row(rows[0], description="Gasket replaced"),
             updated_row(rows[1], status="en_route"),
             updated_row(rows[2], status="en_route", description="On my way")]}})
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     assert r.status_code == 200 and not r.json["experimentalRejectedIds"], r.json
     # One executemany for the rows, one for their timeline (dispatch/rowbatch.py).
-    assert sent == ["UPDATE work_orders SET", "INSERT INTO work_order_events"], sent
+    assert [" ".join(s.statement.split()[:3]) for s in sent] == [
+        "UPDATE work_orders SET", "INSERT INTO work_order_events"], sent
     written = {wo.id: wo for wo in session.scalars(
         select(WorkOrder).where(WorkOrder.id.in_(versions)).execution_options(
             populate_existing=True))}
