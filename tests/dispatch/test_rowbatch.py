@@ -109,3 +109,16 @@ def test_pending_timeline_events_are_inserted_as_one_statement(session, make, wo
         ("field_changed", 1), ("field_changed", 2), ("field_changed", 3), ("commented", None)]
     assert all(e.id for e in events) and events[-1].data == {"mentions": 2}
 
+
+
+def test_a_row_it_cannot_write_is_left_to_the_flush_untouched(session, make, world):
+    wo = make.work_order(world.org, site=world.site)
+    session.flush()
+    (row,) = _locked(session, [wo.id])
+    row.assignee_id = world.tech1.id
+    row.version = row.version + 10   # a version set by hand: the flush's business
+    assert rowbatch.write_changes(session, [row]) == 0
+    session.commit()
+    changes = session.scalars(select(ScopeChange).where(ScopeChange.work_order_id == wo.id)).all()
+    assert [(c.technician_id, c.change) for c in changes] == [(world.tech1.id, "enter")]
+    assert _fresh(session, wo.id).version == row.version
