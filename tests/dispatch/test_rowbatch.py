@@ -110,7 +110,6 @@ def test_pending_timeline_events_are_inserted_as_one_statement(session, make, wo
     assert all(e.id for e in events) and events[-1].data == {"mentions": 2}
 
 
-
 def test_a_row_it_cannot_write_is_left_to_the_flush_untouched(session, make, world):
     wo = make.work_order(world.org, site=world.site)
     session.flush()
